@@ -1,0 +1,4 @@
+import { bootstrap } from '../../safeguards/src/bootstrap';
+
+// The worker role alone, so roles scale out separately.
+void bootstrap(['worker']);

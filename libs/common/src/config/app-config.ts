@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { parseCidr, type Cidr } from '../ip';
+import { parseDuration } from './duration';
+
+/**
+ * Every environment variable Safeguards reads, validated once at start into typed config.
+ * A bad value stops start-up with the variable named (see loadConfig). Defaults follow the
+ * contracts in ARCHITECTURE.md; .env.example and the README's table list the same variables.
+ */
+const duration = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `not a duration like 90s, 15m, 24h or 7d: "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL with scheme ${protocols.join(' or ')}` },
+  );
+
+const cidrList = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const out: Cidr[] = [];
+    for (const part of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const c = parseCidr(part);
+      if (!c) {
+        ctx.addIssue({ code: 'custom', message: `not an IP prefix: "${part}"` });
+        return z.NEVER;
+      }
+      out.push(c);
+    }
+    return out;
+  });
+
+const threatLists = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const out: { category: string; path: string }[] = [];
+    for (const part of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const eq = part.indexOf('=');
+      const category = part.slice(0, eq).trim();
+      const path = part.slice(eq + 1).trim();
+      if (eq <= 0 || !/^[a-z0-9_-]+$/i.test(category) || !path) {
+        ctx.addIssue({ code: 'custom', message: `expected category=path pairs, got "${part}"` });
+        return z.NEVER;
+      }
+      out.push({ category: category.toLowerCase(), path });
+    }
+    return out;
+  });
+
+const roles = z
+  .string()
+  .default('api,collector,worker')
+  .transform((v, ctx) => {
+    const list = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const bad = list.filter((r) => !['api', 'collector', 'worker'].includes(r));
+    if (bad.length || !list.length) {
+      ctx.addIssue({ code: 'custom', message: `roles are api, collector, worker; got "${v}"` });
+      return z.NEVER;
+    }
+    return list as Role[];
+  });
+
+export type Role = 'api' | 'collector' | 'worker';
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ROLES: roles,
+  PORT: port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  NETFLOW_PORT: port(2055),
+  SFLOW_PORT: port(6343),
+  INBOUND_SMTP_PORT: port(2525),
+  UDP_RECEIVE_BUFFER: z.coerce.number().int().min(65536).default(33554432),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/safeguards'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  MIGRATIONS_RUN: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  SMTP_URL: url(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  DEPLOYMENT_CONTROL_URL: url(['http:', 'https:']).optional(),
+  DEPLOYMENT_CONTROL_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  CASE_DEADLINE_DEFAULT: duration('24h'),
+  RECHECK_WINDOW: duration('10m'),
+  MAIL_FROM: z.string().default('safeguards@localhost'),
+  MAIL_REPLY_DOMAIN: z.string().default('localhost'),
+  THREAT_LISTS: threatLists,
+  CLOUD_PREFIXES: cidrList,
+  INVENTORY_REFRESH: duration('5m'),
+});
+
+export type AppConfig = z.output<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`);
+  }
+}
+
+/** Validates an environment (process.env by default); throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings mean "unset", as in most .env files.
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') cleaned[key] = v;
+  }
+  const r = envSchema.safeParse(cleaned);
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => ({ variable: String(i.path[0]), message: i.message })));
+  }
+  const cfg = r.data;
+  if (cfg.NODE_ENV === 'production' && !cfg.ADMIN_TOKEN) {
+    throw new ConfigError([{ variable: 'ADMIN_TOKEN', message: 'is required when NODE_ENV=production' }]);
+  }
+  if (cfg.DEPLOYMENT_CONTROL_URL && !cfg.DEPLOYMENT_CONTROL_SECRET) {
+    throw new ConfigError([
+      { variable: 'DEPLOYMENT_CONTROL_SECRET', message: 'is required when DEPLOYMENT_CONTROL_URL is set' },
+    ]);
+  }
+  return cfg;
+}

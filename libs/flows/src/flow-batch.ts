@@ -1,0 +1,193 @@
+/**
+ * The one normalized flow shape, stored column-wise.
+ *
+ * Decoders write records straight into typed-array columns of a reusable batch, so the per-record
+ * path (decode -> attribute -> detect) allocates nothing. A batch is handed to its consumer when it
+ * is full or when the producer flushes it; the consumer must copy whatever it keeps, because the
+ * batch is reset and reused as soon as the consumer returns.
+ *
+ * Addresses: four 32-bit words per record in network order (word 0 is the most significant).
+ * An IPv4 record has family 4 and its address in word 0 (words 1-3 are zero).
+ * Counts have the sampling rate already applied; `sampling` records the rate used (1 = unsampled).
+ */
+export const FlowSource = {
+  NETFLOW_V5: 1,
+  NETFLOW_V9: 2,
+  IPFIX: 3,
+  SFLOW: 4,
+  AWS_VPC: 5,
+  AZURE_NSG: 6,
+  AZURE_VNET: 7,
+} as const;
+export type FlowSource = (typeof FlowSource)[keyof typeof FlowSource];
+export const FLOW_SOURCE_NAMES: Record<FlowSource, string> = {
+  1: 'netflow-v5',
+  2: 'netflow-v9',
+  3: 'ipfix',
+  4: 'sflow',
+  5: 'aws-vpc',
+  6: 'azure-nsg',
+  7: 'azure-vnet',
+};
+
+/** Whether the network let the flow through, where the source knows it (cloud flow logs do). */
+export const FlowAction = { UNKNOWN: 0, ALLOW: 1, DENY: 2 } as const;
+export type FlowAction = (typeof FlowAction)[keyof typeof FlowAction];
+
+/** Set by attribution. */
+export const FlowDirection = { UNATTRIBUTED: 0, INBOUND: 1, OUTBOUND: 2, INTERNAL: 3 } as const;
+export type FlowDirection = (typeof FlowDirection)[keyof typeof FlowDirection];
+export const FLOW_DIRECTION_NAMES = ['unattributed', 'inbound', 'outbound', 'internal'] as const;
+
+/** TCP flag bits as carried by NetFlow/IPFIX tcpControlBits and AWS tcp-flags. */
+export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
+
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_ICMPV6 = 58;
+
+/** Record-level bit flags in `flags`. */
+export const RecordFlag = {
+  /** tcpFlags holds real flags (otherwise the source did not say). */
+  TCP_FLAGS_KNOWN: 0x01,
+} as const;
+
+export class FlowBatch {
+  length = 0;
+  /** Where this batch came from; a batch never mixes sources or exporters. */
+  source: FlowSource = FlowSource.NETFLOW_V5;
+  /** The exporter's address, or the uploader's identity for HTTP ingestion. */
+  exporter = '';
+
+  readonly startMs: Float64Array;
+  readonly endMs: Float64Array;
+  readonly family: Uint8Array;
+  readonly srcAddr: Uint32Array;
+  readonly dstAddr: Uint32Array;
+  readonly srcPort: Uint16Array;
+  readonly dstPort: Uint16Array;
+  readonly proto: Uint8Array;
+  readonly tcpFlags: Uint8Array;
+  readonly flags: Uint8Array;
+  readonly action: Uint8Array;
+  readonly packets: Float64Array;
+  readonly bytes: Float64Array;
+  readonly sampling: Uint32Array;
+
+  /** Filled by attribution: inventory VM slot of each end (-1 when none) and the direction. */
+  readonly srcVm: Int32Array;
+  readonly dstVm: Int32Array;
+  readonly direction: Uint8Array;
+
+  constructor(
+    readonly capacity: number,
+    /** Called when the batch is full (before the next record is added) and on flush(). */
+    private readonly onFull: (batch: FlowBatch) => void = () => {},
+  ) {
+    this.startMs = new Float64Array(capacity);
+    this.endMs = new Float64Array(capacity);
+    this.family = new Uint8Array(capacity);
+    this.srcAddr = new Uint32Array(capacity * 4);
+    this.dstAddr = new Uint32Array(capacity * 4);
+    this.srcPort = new Uint16Array(capacity);
+    this.dstPort = new Uint16Array(capacity);
+    this.proto = new Uint8Array(capacity);
+    this.tcpFlags = new Uint8Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.action = new Uint8Array(capacity);
+    this.packets = new Float64Array(capacity);
+    this.bytes = new Float64Array(capacity);
+    this.sampling = new Uint32Array(capacity);
+    this.srcVm = new Int32Array(capacity);
+    this.dstVm = new Int32Array(capacity);
+    this.direction = new Uint8Array(capacity);
+  }
+
+  /**
+   * Reserves the next record slot and returns its index, handing the batch to its consumer first
+   * when it is full. Every column of the slot is reset to its neutral value, so a decoder only
+   * writes the fields it knows.
+   */
+  next(): number {
+    if (this.length === this.capacity) this.flush();
+    const i = this.length++;
+    const a = i << 2;
+    this.srcAddr[a] = this.srcAddr[a + 1] = this.srcAddr[a + 2] = this.srcAddr[a + 3] = 0;
+    this.dstAddr[a] = this.dstAddr[a + 1] = this.dstAddr[a + 2] = this.dstAddr[a + 3] = 0;
+    this.family[i] = 4;
+    this.startMs[i] = this.endMs[i] = 0;
+    this.srcPort[i] = this.dstPort[i] = 0;
+    this.proto[i] = this.tcpFlags[i] = this.flags[i] = this.action[i] = 0;
+    this.packets[i] = this.bytes[i] = 0;
+    this.sampling[i] = 1;
+    this.srcVm[i] = this.dstVm[i] = -1;
+    this.direction[i] = 0;
+    return i;
+  }
+
+  /** Drops the record most recently reserved with next() (a decoder found it invalid half-way). */
+  dropLast(): void {
+    if (this.length > 0) this.length--;
+  }
+
+  /** Hands the records so far to the consumer (if any) and empties the batch. */
+  flush(): void {
+    if (this.length > 0) this.onFull(this);
+    this.length = 0;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+
+  setV4(i: number, src: number, dst: number): void {
+    this.family[i] = 4;
+    this.srcAddr[i << 2] = src >>> 0;
+    this.dstAddr[i << 2] = dst >>> 0;
+  }
+
+  /** Copies two 16-byte IPv6 addresses from a buffer at the given offsets. */
+  setV6FromBuffer(i: number, buf: Uint8Array, srcOff: number, dstOff: number): void {
+    this.family[i] = 6;
+    const a = i << 2;
+    for (let w = 0; w < 4; w++) {
+      const s = srcOff + w * 4;
+      const d = dstOff + w * 4;
+      this.srcAddr[a + w] = ((buf[s] << 24) | (buf[s + 1] << 16) | (buf[s + 2] << 8) | buf[s + 3]) >>> 0;
+      this.dstAddr[a + w] = ((buf[d] << 24) | (buf[d + 1] << 16) | (buf[d + 2] << 8) | buf[d + 3]) >>> 0;
+    }
+  }
+
+  setTcpFlags(i: number, flags: number): void {
+    this.tcpFlags[i] = flags & 0xff;
+    this.flags[i] |= RecordFlag.TCP_FLAGS_KNOWN;
+  }
+
+  /** Copies record i of another batch into a new slot of this one; returns the new index. */
+  copyFrom(other: FlowBatch, i: number): number {
+    const j = this.next();
+    const a = i << 2;
+    const b = j << 2;
+    for (let w = 0; w < 4; w++) {
+      this.srcAddr[b + w] = other.srcAddr[a + w];
+      this.dstAddr[b + w] = other.dstAddr[a + w];
+    }
+    this.family[j] = other.family[i];
+    this.startMs[j] = other.startMs[i];
+    this.endMs[j] = other.endMs[i];
+    this.srcPort[j] = other.srcPort[i];
+    this.dstPort[j] = other.dstPort[i];
+    this.proto[j] = other.proto[i];
+    this.tcpFlags[j] = other.tcpFlags[i];
+    this.flags[j] = other.flags[i];
+    this.action[j] = other.action[i];
+    this.packets[j] = other.packets[i];
+    this.bytes[j] = other.bytes[i];
+    this.sampling[j] = other.sampling[i];
+    this.srcVm[j] = other.srcVm[i];
+    this.dstVm[j] = other.dstVm[i];
+    this.direction[j] = other.direction[i];
+    return j;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Answers "which VM held address A at time T" for the per-record hot path.
+ *
+ * Open-addressing hash tables keyed by the address (IPv4: one 32-bit word; IPv6: four), each key
+ * pointing at a chain of validity intervals [from, to) with the VM slot that held the address.
+ * Everything lives in typed arrays: a lookup allocates nothing and touches a few cache lines.
+ * An index is immutable once built; the inventory service builds a new one and swaps it in.
+ */
+const EMPTY = -1;
+const GOLDEN = 0x9e3779b1;
+
+export class AddressIndexBuilder {
+  private n = 0;
+  private slot = new Int32Array(1024);
+  private fam = new Uint8Array(1024);
+  private addr = new Uint32Array(4096);
+  private from = new Float64Array(1024);
+  private to = new Float64Array(1024);
+
+  /** from/to in epoch ms; pass -Infinity / +Infinity for open bounds. */
+  addV4(vmSlot: number, ip: number, fromMs: number, toMs: number): void {
+    const i = this.reserve();
+    this.slot[i] = vmSlot;
+    this.fam[i] = 4;
+    this.addr[i << 2] = ip >>> 0;
+    this.from[i] = fromMs;
+    this.to[i] = toMs;
+  }
+
+  addV6(vmSlot: number, words: ArrayLike<number>, fromMs: number, toMs: number): void {
+    const i = this.reserve();
+    this.slot[i] = vmSlot;
+    this.fam[i] = 6;
+    for (let w = 0; w < 4; w++) this.addr[(i << 2) + w] = words[w] >>> 0;
+    this.from[i] = fromMs;
+    this.to[i] = toMs;
+  }
+
+  get count(): number {
+    return this.n;
+  }
+
+  build(): AddressIndex {
+    let n4 = 0;
+    for (let i = 0; i < this.n; i++) if (this.fam[i] === 4) n4++;
+    const n6 = this.n - n4;
+    const bits4 = tableBits(n4);
+    const bits6 = tableBits(n6);
+    const idx = new AddressIndex(bits4, bits6, this.n);
+    for (let i = 0; i < this.n; i++) idx.insert(this.fam[i], this.addr, i << 2, this.slot[i], this.from[i], this.to[i]);
+    return idx;
+  }
+
+  private reserve(): number {
+    if (this.n === this.slot.length) {
+      const cap = this.slot.length * 2;
+      this.slot = grow(this.slot, new Int32Array(cap));
+      this.fam = grow(this.fam, new Uint8Array(cap));
+      this.addr = grow(this.addr, new Uint32Array(cap * 4));
+      this.from = grow(this.from, new Float64Array(cap));
+      this.to = grow(this.to, new Float64Array(cap));
+    }
+    return this.n++;
+  }
+}
+
+function grow<T extends Int32Array | Uint8Array | Uint32Array | Float64Array>(old: T, next: T): T {
+  next.set(old as never);
+  return next;
+}
+
+/** Table size: a power of two at least twice the key count, so probe chains stay short. */
+function tableBits(n: number): number {
+  let bits = 4;
+  while (1 << bits < n * 2) bits++;
+  return bits;
+}
+
+export class AddressIndex {
+  private readonly shift4: number;
+  private readonly mask4: number;
+  private readonly keys4: Uint32Array;
+  private readonly head4: Int32Array;
+  private readonly shift6: number;
+  private readonly mask6: number;
+  private readonly keys6: Uint32Array;
+  private readonly head6: Int32Array;
+  // Interval entries, chained per key.
+  private readonly eFrom: Float64Array;
+  private readonly eTo: Float64Array;
+  private readonly eVm: Int32Array;
+  private readonly eNext: Int32Array;
+  private entries = 0;
+  private keyCount = 0;
+
+  constructor(bits4: number, bits6: number, capacity: number) {
+    this.shift4 = 32 - bits4;
+    this.mask4 = (1 << bits4) - 1;
+    this.keys4 = new Uint32Array(1 << bits4);
+    this.head4 = new Int32Array(1 << bits4).fill(EMPTY);
+    this.shift6 = 32 - bits6;
+    this.mask6 = (1 << bits6) - 1;
+    this.keys6 = new Uint32Array((1 << bits6) * 4);
+    this.head6 = new Int32Array(1 << bits6).fill(EMPTY);
+    this.eFrom = new Float64Array(capacity);
+    this.eTo = new Float64Array(capacity);
+    this.eVm = new Int32Array(capacity);
+    this.eNext = new Int32Array(capacity);
+  }
+
+  static empty(): AddressIndex {
+    return new AddressIndexBuilder().build();
+  }
+
+  /** Number of (address, interval) entries. */
+  get size(): number {
+    return this.entries;
+  }
+
+  /** Number of distinct addresses. */
+  get addresses(): number {
+    return this.keyCount;
+  }
+
+  /** VM slot that held IPv4 `ip` (unsigned 32-bit) at `tMs`, or -1. */
+  lookupV4(ip: number, tMs: number): number {
+    const keys = this.keys4;
+    const head = this.head4;
+    const mask = this.mask4;
+    let h = Math.imul(ip, GOLDEN) >>> this.shift4;
+    for (;;) {
+      const e = head[h];
+      if (e === EMPTY) return -1;
+      if (keys[h] === ip >>> 0) return this.findInterval(e, tMs);
+      h = (h + 1) & mask;
+    }
+  }
+
+  /** VM slot that held the IPv6 address in words[off..off+3] at `tMs`, or -1. */
+  lookupV6(words: ArrayLike<number>, off: number, tMs: number): number {
+    const keys = this.keys6;
+    const head = this.head6;
+    const mask = this.mask6;
+    const a = words[off] >>> 0;
+    const b = words[off + 1] >>> 0;
+    const c = words[off + 2] >>> 0;
+    const d = words[off + 3] >>> 0;
+    let h = hash6(a, b, c, d) >>> this.shift6;
+    for (;;) {
+      const e = head[h];
+      if (e === EMPTY) return -1;
+      const k = h << 2;
+      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d)
+        return this.findInterval(e, tMs);
+      h = (h + 1) & mask;
+    }
+  }
+
+  lookup(family: number, words: ArrayLike<number>, off: number, tMs: number): number {
+    return family === 6 ? this.lookupV6(words, off, tMs) : this.lookupV4(words[off] >>> 0, tMs);
+  }
+
+  private findInterval(e: number, tMs: number): number {
+    for (let k = e; k !== EMPTY; k = this.eNext[k]) {
+      if (tMs >= this.eFrom[k] && tMs < this.eTo[k]) return this.eVm[k];
+    }
+    return -1;
+  }
+
+  /** Used by the builder only. */
+  insert(family: number, words: Uint32Array, off: number, vm: number, from: number, to: number): void {
+    const e = this.entries++;
+    this.eFrom[e] = from;
+    this.eTo[e] = to;
+    this.eVm[e] = vm;
+    if (family === 4) {
+      const ip = words[off];
+      let h = Math.imul(ip, GOLDEN) >>> this.shift4;
+      while (this.head4[h] !== EMPTY && this.keys4[h] !== ip) h = (h + 1) & this.mask4;
+      if (this.head4[h] === EMPTY) this.keyCount++;
+      this.keys4[h] = ip;
+      this.eNext[e] = this.head4[h];
+      this.head4[h] = e;
+    } else {
+      const a = words[off];
+      const b = words[off + 1];
+      const c = words[off + 2];
+      const d = words[off + 3];
+      let h = hash6(a, b, c, d) >>> this.shift6;
+      for (;;) {
+        const k = h << 2;
+        if (this.head6[h] === EMPTY) {
+          this.keyCount++;
+          this.keys6[k] = a;
+          this.keys6[k + 1] = b;
+          this.keys6[k + 2] = c;
+          this.keys6[k + 3] = d;
+          break;
+        }
+        if (this.keys6[k] === a && this.keys6[k + 1] === b && this.keys6[k + 2] === c && this.keys6[k + 3] === d) break;
+        h = (h + 1) & this.mask6;
+      }
+      this.eNext[e] = this.head6[h];
+      this.head6[h] = e;
+    }
+  }
+}
+
+function hash6(a: number, b: number, c: number, d: number): number {
+  let h = Math.imul(a ^ 0x27d4eb2d, GOLDEN);
+  h = Math.imul(h ^ b, GOLDEN);
+  h = Math.imul(h ^ c, GOLDEN);
+  h = Math.imul(h ^ d, GOLDEN);
+  return (h ^ (h >>> 15)) >>> 0;
+}

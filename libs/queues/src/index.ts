@@ -1,0 +1,5 @@
+export * from './job-catalogue';
+export * from './job-options';
+export * from './queue.service';
+export * from './queues.module';
+export * from './redis.module';

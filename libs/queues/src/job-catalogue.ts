@@ -1,0 +1,49 @@
+/**
+ * Every queue, job name and payload in one place, so `enqueue({queue, name, data})` is checked at
+ * compile time. Queue names are a wire contract (ARCHITECTURE.md): never rename them casually.
+ * Payloads carry ids, not whole rows: PostgreSQL is the source of truth and Redis may lose jobs.
+ */
+export const QueueName = {
+  FINDINGS: 'findings',
+  MAIL: 'mail',
+  ESCALATION: 'escalation',
+  DEPLOYMENT_CONTROL: 'deployment-control',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+/** A finding as detection publishes it; the cases module merges updates by findingId. */
+export interface FindingJob {
+  findingId: string;
+  /** The full finding document (see @sg/detection Finding). */
+  finding: Record<string, unknown>;
+}
+
+export interface JobCatalogue {
+  findings: {
+    'finding.upsert': FindingJob;
+  };
+  mail: {
+    'mail.send': { outboxId: string };
+  };
+  escalation: {
+    'escalation.deadline': { caseId: string; deadlineAt: string };
+    'escalation.reminder': { caseId: string; reminder: string };
+  };
+  'deployment-control': {
+    'deployment.shutdown': { caseId: string; deploymentId: string; requestId: string };
+    'deployment.restart': { caseId: string; deploymentId: string; requestId: string };
+  };
+}
+
+export type JobName<Q extends QueueName> = keyof JobCatalogue[Q] & string;
+export type JobData<Q extends QueueName, N extends JobName<Q>> = JobCatalogue[Q][N];
+
+export interface JobRequest<Q extends QueueName, N extends JobName<Q>> {
+  queue: Q;
+  name: N;
+  data: JobData<Q, N>;
+  /** Deterministic id for work that must happen once, e.g. `shutdown:${caseId}`. */
+  jobId?: string;
+  /** Run no earlier than this many ms from now. */
+  delayMs?: number;
+}
