@@ -2,7 +2,7 @@ import { startRedisServer } from '../support/redis-server';
 import { api, startTestApp } from '../support/test-app';
 
 describe('/healthz', () => {
-  it('reports Redis down while it is unreachable', async () => {
+  it('reports Redis down while it is unreachable and up again when it is back', async () => {
     const redis = await startRedisServer();
     const t = await startTestApp({ env: { REDIS_URL: redis.url } });
     try {
@@ -15,8 +15,21 @@ describe('/healthz', () => {
       expect(down.status).toBe(503);
       expect(down.body.details.redis.status).toBe('down');
       expect(down.body.details.postgres.status).toBe('up');
+
+      // Back on the same port: the process reconnects by itself.
+      const again = await startRedisServer(redis.port);
+      try {
+        let status = 0;
+        for (let i = 0; i < 50 && status !== 200; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          status = (await api(t.url, 'GET', '/healthz', undefined, null)).status;
+        }
+        expect(status).toBe(200);
+      } finally {
+        await t.close();
+        await again.stop();
+      }
     } finally {
-      await t.close();
       await redis.stop();
     }
   });

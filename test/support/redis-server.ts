@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 
 /** A throw-away redis-server on a free port, for tests that stop Redis under a running process. */
-export async function startRedisServer(): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
-  const port = await freePort();
+export async function startRedisServer(
+  givenPort?: number,
+): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
+  const port = givenPort ?? (await freePort());
   const proc: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

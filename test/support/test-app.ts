@@ -33,6 +33,10 @@ export async function startTestApp(
     ADMIN_TOKEN,
     PORT: '0',
     HOST: '127.0.0.1',
+    // Ephemeral ports, so suites running side by side never collide.
+    NETFLOW_PORT: '0',
+    SFLOW_PORT: '0',
+    INBOUND_SMTP_PORT: '0',
     ...opts.env,
   });
   const app = await createApp(opts.roles ?? ['api', 'collector', 'worker'], config);

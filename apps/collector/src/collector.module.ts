@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { InventoryModule } from '@sg/inventory';
+import { FlowsCollectorModule } from '@sg/flows';
 
 /** Collector role: UDP flow listeners, attribution and the detection hot path. */
-@Module({ imports: [InventoryModule] })
+@Module({ imports: [FlowsCollectorModule] })
 export class CollectorModule {}

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -13,11 +14,17 @@ export async function createApp(roles: Role[], config: AppConfig): Promise<NestE
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoles(roles, config), {
     bufferLogs: true,
     bodyParser: false,
+    // Throw start-up errors to the caller (bootstrap logs them and exits) instead of exiting here.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new AllExceptionsFilter());
-  // JSON bodies are bounded; flow-log uploads stream through their own raw handlers instead.
-  app.useBodyParser('json', { limit: '64mb' });
+  // JSON bodies are bounded; flow-log uploads stream through their own parsers instead.
+  app.useBodyParser('json', {
+    limit: '64mb',
+    type: (req: IncomingMessage) =>
+      !req.url?.startsWith('/api/v1/flows/') && /^application\/([\w.+-]+\+)?json/i.test(req.headers['content-type'] ?? ''),
+  });
   app.enableShutdownHooks();
   if (roles.includes('api')) {
     const doc = new DocumentBuilder()

@@ -1,9 +1,16 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
+/** Injection token of the application's Prometheus registry. */
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+
 /**
- * The process's one Prometheus registry. Domains register their counters here (or update them
- * in a collect() callback from their own plain counters, which keeps prom-client off hot paths).
+ * One Prometheus registry per application (not per process, so tests can run several apps side
+ * by side). Domains register their metrics on it, usually reading their own plain counters in a
+ * collect() callback, which keeps prom-client off the hot paths.
  */
-export const metricsRegistry = new Registry();
-metricsRegistry.setDefaultLabels({ app: 'safeguards' });
-collectDefaultMetrics({ register: metricsRegistry, prefix: 'safeguards_' });
+export function createMetricsRegistry(): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ app: 'safeguards' });
+  collectDefaultMetrics({ register: registry, prefix: 'safeguards_' });
+  return registry;
+}

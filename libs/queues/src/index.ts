@@ -3,3 +3,4 @@ export * from './job-options';
 export * from './queue.service';
 export * from './queues.module';
 export * from './redis.module';
+export * from './finding-document';

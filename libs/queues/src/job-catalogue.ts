@@ -1,3 +1,5 @@
+import type { FindingDocument } from './finding-document';
+
 /**
  * Every queue, job name and payload in one place, so `enqueue({queue, name, data})` is checked at
  * compile time. Queue names are a wire contract (ARCHITECTURE.md): never rename them casually.
@@ -11,11 +13,9 @@ export const QueueName = {
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
-/** A finding as detection publishes it; the cases module merges updates by findingId. */
+/** A finding as detection publishes it; the cases module merges updates by finding.id. */
 export interface FindingJob {
-  findingId: string;
-  /** The full finding document (see @sg/detection Finding). */
-  finding: Record<string, unknown>;
+  finding: FindingDocument;
 }
 
 export interface JobCatalogue {
