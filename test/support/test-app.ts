@@ -24,6 +24,9 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const db = opts.databaseUrl ? null : await createTestDatabase();
   const databaseUrl = opts.databaseUrl ?? db!.url;
+  // Queues are private to the test database's processes, so suites running side by side on one
+  // Redis never take each other's jobs; a second process on the same database shares them.
+  const queuePrefix = `sgt:${new URL(databaseUrl).pathname.slice(1)}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -37,6 +40,7 @@ export async function startTestApp(
     NETFLOW_PORT: '0',
     SFLOW_PORT: '0',
     INBOUND_SMTP_PORT: '0',
+    QUEUE_PREFIX: queuePrefix,
     ...opts.env,
   });
   const app = await createApp(opts.roles ?? ['api', 'collector', 'worker'], config);

@@ -16,7 +16,8 @@ const PER_QUEUE: Record<QueueName, JobsOptions> = {
 export function jobOptions(queue: QueueName, jobId?: string, delayMs?: number): JobsOptions {
   return {
     ...PER_QUEUE[queue],
-    ...(jobId ? { jobId } : {}),
+    // BullMQ refuses ':' in custom ids (it separates key parts), so `shutdown:${id}` becomes `shutdown.${id}`.
+    ...(jobId ? { jobId: jobId.replace(/:/g, '.') } : {}),
     ...(delayMs && delayMs > 0 ? { delay: Math.ceil(delayMs) } : {}),
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: { age: 7 * 24 * 3600 },

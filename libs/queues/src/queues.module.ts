@@ -13,7 +13,7 @@ import { QueueService } from './queue.service';
       useFactory: (cfg: AppConfig) => ({
         // Workers block on Redis; BullMQ requires maxRetriesPerRequest null for them.
         connection: { url: cfg.REDIS_URL, maxRetriesPerRequest: null },
-        prefix: 'sg',
+        prefix: cfg.QUEUE_PREFIX,
       }),
     }),
     ...Object.values(QueueName).map((name) => BullModule.registerQueue({ name })),

@@ -109,6 +109,11 @@ export const envSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /** Key prefix of the BullMQ queues, so several Safeguards installations can share one Redis. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 letters, digits, ":", "_" or "-"')
+    .default('sg'),
   SMTP_URL: url(['smtp:', 'smtps:']).default('smtp://127.0.0.1:1025'),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   DEPLOYMENT_CONTROL_URL: url(['http:', 'https:']).optional(),

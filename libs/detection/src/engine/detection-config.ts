@@ -1,0 +1,342 @@
+/**
+ * Every threshold of the detection engine, with its default and where the default comes from.
+ * The README.md beside this file has the same defaults as a table. The sources are the ones in
+ * /work/shared/REFERENCES.md; where no published figure exists the comment gives the reasoning.
+ * Defaults must not be tuned to the shared scenarios: detection is judged on unseen traffic.
+ */
+
+/** A login service watched for brute force and the per-flow packet range of one login attempt. */
+export interface AuthPortProfile {
+  port: number;
+  service: string;
+  /** Client->server packets of one attempt, inclusive. */
+  minPackets: number;
+  maxPackets: number;
+}
+
+/** A UDP service that can be abused as a reflector, with the US-CERT TA14-017A factor. */
+export interface AmplificationPort {
+  port: number;
+  service: string;
+  /** Published bandwidth amplification factor (payload bytes), lower bound. */
+  factor: number;
+  /** Response/request byte ratio (IP bytes, as flow records count them) that marks a reflector. */
+  minRatio: number;
+}
+
+export interface DetectionConfig {
+  /** Width of one event-time bucket. */
+  bucketMs: number;
+  /** Buckets in a detection window (window = bucketMs * windowBuckets). */
+  windowBuckets: number;
+  /** How far behind a VM's newest bucket a record may be and still count; must be < the window. */
+  allowedLatenessMs: number;
+  /** Records stamped further than this after the wall clock are dropped (broken exporter clocks). */
+  maxFutureSkewMs: number;
+  /** A VM side that receives no record for this long (engine clock) is evicted, its incidents ended. */
+  idleTimeoutMs: number;
+  /** An incident ends after this many window steps without the rule firing. */
+  endQuietBuckets: number;
+  /** Floor of the time span rates are averaged over (FastNetMon averages over 5 s). */
+  minRateSpanMs: number;
+
+  limits: {
+    /** Heavy peers kept per VM side and bucket (space-saving). */
+    topK: number;
+    /** Probe (peer, port) pairs kept per VM side for scan detection. */
+    scanPairs: number;
+    /** (peer, auth port) rows kept per VM side for brute-force detection. */
+    bruteRows: number;
+    /** Rows of the small per-side tables (spam servers, listed peers, pools). */
+    smallRows: number;
+    /** Distinct values counted exactly before a counter becomes a HyperLogLog. */
+    exactDistinct: number;
+    /** HyperLogLog precision p (2^p one-byte registers, standard error 1.04/sqrt(2^p)). */
+    hllPrecision: number;
+  };
+
+  portScan: {
+    /** Zeek scan policy: 25 hosts with failed connections on one port in 5 min. */
+    horizontalHosts: number;
+    /** Zeek scan policy: 15 ports with failed connections on one host in 5 min. */
+    verticalPorts: number;
+    /**
+     * Threshold Random Walk guard (Jung et al. 2004): every failed first contact multiplies the
+     * likelihood ratio by 4, every success by 0.25; 4 net failures pass eta1 = 0.99/0.01.
+     */
+    trwNetFailures: number;
+    /**
+     * Failed pairs seen in at least this many buckets on average are a health check of known
+     * hosts (a monitor re-testing the same hosts every minute), not discovery.
+     */
+    periodicBuckets: number;
+    /** Flag-less TCP flows of at most this many header-only packets count as probes (SYN + 2 retries). */
+    maxProbePackets: number;
+    /** UDP ports never counted as probe targets (traceroute's 33434-33534). */
+    ignoreUdpPorts: [number, number];
+  };
+
+  bruteForce: {
+    ports: AuthPortProfile[];
+    /** One attacker -> one target: login-like sessions in the window. */
+    oneToOneSessions: number;
+    /** One VM -> many targets: targets that each got at least `perTargetSessions`. */
+    oneToManyTargets: number;
+    perTargetSessions: number;
+    /** Many attackers -> one VM (distributed): attackers that each made `perTargetSessions`. */
+    manyToOneAttackers: number;
+  };
+
+  flood: {
+    /** Whole-VM inbound limits (FastNetMon per-host defaults). */
+    targetPps: number;
+    targetMbps: number;
+    targetFlowsPerSec: number;
+    /** Inbound half-open (SYN-only) packets per second that mark a SYN flood whatever the total. */
+    targetSynPps: number;
+    /** Toward/from one peer: SYN-only packets per second. */
+    peerSynPps: number;
+    /** Toward/from one peer: UDP to many ports, unanswered. */
+    peerUdpPps: number;
+    /** Toward/from one peer: UDP to a fixed port, unanswered (telemetry and media are one-way). */
+    peerUdpFixedPortPps: number;
+    peerIcmpPps: number;
+    /** Toward/from one peer: any protocol, unanswered. */
+    peerMbps: number;
+    /** FastNetMon: an attack is of one protocol when it holds more than 90% of the packets. */
+    protocolShare: number;
+    /** A peer that answers with more than this share of the packets is in a conversation. */
+    maxReplyShare: number;
+    /** Distinct destination ports that make a one-peer UDP stream "random-port". */
+    randomPorts: number;
+  };
+
+  amplification: {
+    ports: AmplificationPort[];
+    /** Reflector: response packets the VM sent from amplification ports in the window. */
+    reflectorMinPackets: number;
+    /** Victim: response packets received from amplification ports in the window. */
+    victimMinPackets: number;
+    victimMinAvgBytes: number;
+    /** Victim: received response bytes per byte of the VM's own requests (unsolicited). */
+    victimMinRatio: number;
+    victimMinSources: number;
+    /** Spoofed requests: small requests to many reflectors with (almost) no answers. */
+    spoofMinPackets: number;
+    spoofMaxAvgBytes: number;
+    spoofMinDestinations: number;
+    spoofMaxAnswerRatio: number;
+  };
+
+  spam: {
+    ports: number[];
+    /** Distinct mail servers contacted in the window. */
+    minServers: number;
+  };
+
+  maliciousPeer: {
+    /** Flows with listed peers in the window before a finding opens. */
+    minFlows: number;
+    /** Category reported first when a peer is on several lists. */
+    categoryOrder: string[];
+  };
+
+  mining: {
+    /** Threat-list category of mining pools. */
+    category: string;
+    stratumPorts: number[];
+    /** Buckets of the window with traffic to the same pool (a miner stays connected). */
+    minBuckets: number;
+    /** More distinct "pools" than this is a client of a service, not a miner. */
+    maxPools: number;
+    /** Stratum messages are small JSON lines. */
+    maxAvgPacketBytes: number;
+  };
+}
+
+/** Deep partial, so callers override single thresholds. */
+export type DetectionConfigInput = {
+  [K in keyof DetectionConfig]?: DetectionConfig[K] extends unknown[]
+    ? DetectionConfig[K]
+    : DetectionConfig[K] extends object
+      ? Partial<DetectionConfig[K]>
+      : DetectionConfig[K];
+};
+
+export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
+  bucketMs: 60_000,
+  // Zeek's scan policy and most of the rules below are stated over 5 minutes.
+  windowBuckets: 5,
+  // NetFlow active timeouts (60 s) and cloud log aggregation (1 min) reorder records by about a minute.
+  allowedLatenessMs: 120_000,
+  maxFutureSkewMs: 300_000,
+  // Idleness is measured by delivery on the engine clock, so late but steady sources (AWS flow logs
+  // 1-10 min behind) are not idle; 15 min of silence is three windows.
+  idleTimeoutMs: 900_000,
+  endQuietBuckets: 2,
+  minRateSpanMs: 5_000,
+
+  limits: {
+    topK: 4,
+    scanPairs: 1024,
+    bruteRows: 256,
+    smallRows: 256,
+    exactDistinct: 64,
+    // 1.04/sqrt(4096) = 1.6% standard error, 4 KB per bucket (only for sides past exactDistinct).
+    hllPrecision: 12,
+  },
+
+  portScan: {
+    horizontalHosts: 25,
+    verticalPorts: 15,
+    trwNetFailures: 4,
+    periodicBuckets: 3,
+    maxProbePackets: 3,
+    ignoreUdpPorts: [33434, 33534],
+  },
+
+  bruteForce: {
+    // SSHCure: one SSH login attempt is a client flow of 11-51 packets. No per-flow figure is
+    // published for the others; 4 packets is the least that carries credentials (SYN, ACK,
+    // request, FIN) and SSHCure's 51 is kept as the ceiling that separates sessions and transfers.
+    ports: [
+      { port: 22, service: 'ssh', minPackets: 11, maxPackets: 51 },
+      ...(
+        [
+          [3389, 'rdp'],
+          [1433, 'mssql'],
+          [3306, 'mysql'],
+          [5432, 'postgresql'],
+          [5985, 'winrm'],
+          [5986, 'winrm-tls'],
+          [21, 'ftp'],
+          [23, 'telnet'],
+          [465, 'smtps'],
+          [587, 'submission'],
+          [110, 'pop3'],
+          [143, 'imap'],
+          [993, 'imaps'],
+          [995, 'pop3s'],
+          [389, 'ldap'],
+          [636, 'ldaps'],
+          [5900, 'vnc'],
+          [6379, 'redis'],
+          [27017, 'mongodb'],
+        ] as const
+      ).map(([port, service]) => ({ port, service, minPackets: 4, maxPackets: 51 })),
+    ],
+    // Zeek: 30 failed logins; CrowdSec ssh-bf leaks one event per 10 s, i.e. 30 in 5 min sustained.
+    oneToOneSessions: 30,
+    // SSHCure's scan phase starts at 10 targets; 10 sessions per target is twice the fail2ban ban
+    // count (5), so a monitor logging in once a minute (5 per window) stays below.
+    oneToManyTargets: 10,
+    perTargetSessions: 10,
+    manyToOneAttackers: 20,
+  },
+
+  flood: {
+    // FastNetMon per-host defaults.
+    targetPps: 20_000,
+    targetMbps: 1_000,
+    targetFlowsPerSec: 3_500,
+    // 5% of FastNetMon's pps: a thousand connections a second that never complete is no client
+    // population; Linux keeps ~1024 half-open entries for ~63 s (5 SYN-ACK retries), ~16/s.
+    targetSynPps: 1_000,
+    // Toward ONE destination the FastNetMon host limits are far too high: an unprotected server's
+    // SYN backlog is exhausted by ~16 half-open connections/s, and no legitimate client leaves
+    // hundreds of connections per second unanswered.
+    peerSynPps: 200,
+    // Unanswered UDP to many ports of one host is never a service; 1,000 pps of ~1 KB datagrams
+    // is 8 Mbit/s, enough to fill a small uplink.
+    peerUdpPps: 1_000,
+    // One-way UDP to one port exists (syslog, NetFlow export, RTP media at ~4,500 pps for 50 Mbit/s);
+    // the limit sits above those, at half of FastNetMon's host limit.
+    peerUdpFixedPortPps: 10_000,
+    // ping sends 1/s; even `ping -f` on a LAN stays in the hundreds.
+    peerIcmpPps: 500,
+    peerMbps: 1_000,
+    protocolShare: 0.9,
+    maxReplyShare: 0.1,
+    randomPorts: 15,
+  },
+
+  amplification: {
+    // Flow records count IP bytes: each packet carries 28 bytes of IP/UDP header, which
+    // compresses a payload ratio 2-3x for small requests. minRatio is a third of the published
+    // lower factor, clamped to [4, 20]: above legitimate answers (DNS A ~2-4x, NTP time 1x).
+    ports: (
+      [
+        [53, 'dns', 28],
+        [123, 'ntp', 556],
+        [161, 'snmp', 6],
+        [389, 'cldap', 56],
+        [1900, 'ssdp', 30],
+        [3702, 'ws-discovery', 150],
+        [5353, 'mdns', 10],
+        [11211, 'memcached', 10_000],
+        [19, 'chargen', 358],
+        [17, 'qotd', 140],
+        [111, 'portmap', 7],
+        [137, 'netbios', 3.8],
+      ] as const
+    ).map(([port, service, factor]) => ({
+      port,
+      service,
+      factor,
+      minRatio: Math.min(20, Math.max(4, Math.round(factor / 3))),
+    })),
+    // The same reflected volume makes a VM a reflector on one end and a victim on the other.
+    reflectorMinPackets: 500,
+    victimMinPackets: 500,
+    // Above an NTP time reply (76 B) and a typical DNS answer (~100-150 B).
+    victimMinAvgBytes: 200,
+    // A VM's own lookups bring back at most ~20x their bytes (DNSSEC); 50x is traffic it never asked for.
+    victimMinRatio: 50,
+    victimMinSources: 1,
+    spoofMinPackets: 1_000,
+    spoofMaxAvgBytes: 100,
+    spoofMinDestinations: 10,
+    spoofMaxAnswerRatio: 0.5,
+  },
+
+  spam: {
+    ports: [25],
+    // No published count (REFERENCES): the usual shape is fan-out to distinct mail servers.
+    // 50 in 5 min (10 a minute) is beyond a small organisation's own mail server; relays that
+    // legitimately exceed it get an exception rule.
+    minServers: 50,
+  },
+
+  maliciousPeer: {
+    minFlows: 1,
+    categoryOrder: ['c2', 'botnet', 'malware', 'drop', 'edrop', 'spam', 'scanner', 'tor'],
+  },
+
+  mining: {
+    category: 'mining',
+    stratumPorts: [3333, 4444, 5555, 7777, 14444, 14433, 45700],
+    minBuckets: 3,
+    maxPools: 3,
+    maxAvgPacketBytes: 400,
+  },
+};
+
+/** Merges overrides into the defaults (one level deep; arrays replace). */
+export function resolveDetectionConfig(input: DetectionConfigInput = {}): DetectionConfig {
+  const out = { ...DEFAULT_DETECTION_CONFIG } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(input)) {
+    if (v === undefined) continue;
+    const base = (DEFAULT_DETECTION_CONFIG as unknown as Record<string, unknown>)[k];
+    out[k] =
+      base && typeof base === 'object' && !Array.isArray(base) && typeof v === 'object' && !Array.isArray(v)
+        ? { ...(base as object), ...(v as object) }
+        : v;
+  }
+  const cfg = out as unknown as DetectionConfig;
+  if (cfg.bucketMs <= 0 || cfg.windowBuckets < 1)
+    throw new Error('detection config: bucketMs and windowBuckets must be positive');
+  if (cfg.allowedLatenessMs >= cfg.bucketMs * cfg.windowBuckets) {
+    throw new Error('detection config: allowedLatenessMs must be shorter than the window');
+  }
+  return cfg;
+}

@@ -1,0 +1,939 @@
+import {
+  FlowAction,
+  FlowBatch,
+  PROTO_ICMP,
+  PROTO_ICMPV6,
+  PROTO_TCP,
+  PROTO_UDP,
+  RecordFlag,
+  TcpFlag,
+  toFlowRecord,
+  type FlowRecord,
+} from '@sg/flows';
+import { AmplificationDetector, AmplificationState } from './amplification.detector';
+import { BruteForceDetector, BruteForceState } from './brute-force.detector';
+import { resolveDetectionConfig, type DetectionConfig, type DetectionConfigInput } from './detection-config';
+import { formatPeer, type Detection, type EvalWindow, type PeerEvidence } from './detection';
+import type { Finding, FindingCounts, FindingKind, FindingRole, PeerFigures } from './finding';
+import { FloodDetector } from './flood.detector';
+import { addressKey, pairHash } from './hash';
+import { IncidentTracker, KIND_INDEX } from './incident-tracker';
+import { MaliciousPeerDetector, ThreatHitState } from './malicious-peer.detector';
+import { MiningDetector, StratumState } from './mining.detector';
+import { ICMP_ECHO_PORT, PortScanDetector, PortScanState } from './port-scan.detector';
+import { RecentPairs } from './recent-pairs';
+import { SpamDetector, SpamState } from './spam.detector';
+import type { SuppressionRule } from './suppression-rule';
+import { SuppressionSet } from './suppression-set';
+import type { ThreatIntel } from './threat-intel';
+import {
+  C_BYTES,
+  C_FLOWS,
+  C_ICMP_PK,
+  C_INTERNAL_FLOWS,
+  C_PACKETS,
+  C_SPAN_END,
+  C_SPAN_START,
+  C_SYN_PK,
+  C_TCP_PK,
+  C_UDP_PK,
+  H_ARRIVAL,
+  H_CUR,
+  H_LAST_REL,
+  H_SELF,
+  H_STATE,
+  H_VM,
+  K_BYTES,
+  K_FLOWS,
+  K_META,
+  K_PACKETS,
+  K_VM,
+  TrackStore,
+} from './track-store';
+import type { VmDirectory } from './vm-directory';
+
+const SOURCE = 1;
+const TARGET = 2;
+
+// Copied once: a name imported through a barrel (`export *`) is a getter call on every access.
+const ACTION_DENY: number = FlowAction.DENY;
+const FLAGS_KNOWN: number = RecordFlag.TCP_FLAGS_KNOWN;
+const F_SYN: number = TcpFlag.SYN;
+const F_ACK: number = TcpFlag.ACK;
+const F_RST: number = TcpFlag.RST;
+const TCP: number = PROTO_TCP;
+const UDP: number = PROTO_UDP;
+const ICMP: number = PROTO_ICMP;
+const ICMP6: number = PROTO_ICMPV6;
+
+/** Record classes (bit mask), computed once per record and shared by both VM sides. */
+const PROBE = 1 << 0; // failed or probe-like: counts toward scans
+const EST = 1 << 1; // established or answered: a TRW success for the pair
+const SYN_LIKE = 1 << 2; // half-open TCP (SYN without ACK, or header-only <= 3 packets without flags)
+const LOGIN = 1 << 3; // login-sized client flow to an auth port
+const AMP_REQ = 1 << 4; // UDP to an amplification port
+const AMP_RESP = 1 << 5; // UDP from an amplification port
+const SMTP = 1 << 6; // TCP to a spam port
+const STRATUM = 1 << 7; // established TCP opened toward a stratum port
+const SRC_INIT = 1 << 8; // the record's sender opened the connection
+const DENY = 1 << 9;
+const ICMP_REPLY = 1 << 10; // ICMP echo reply: answers an echo probe
+
+/** Port classes. */
+const P_AUTH = 1;
+const P_AMP = 2;
+const P_SPAM = 4;
+const P_STRATUM = 8;
+
+/** Kinds in sample-buffer bit order. */
+const KIND_BIT_SCAN = 1 << KIND_INDEX['port-scan'];
+const KIND_BIT_BRUTE = 1 << KIND_INDEX['brute-force'];
+const KIND_BIT_FLOOD = 1 << KIND_INDEX.flood;
+const KIND_BIT_AMP = 1 << KIND_INDEX.amplification;
+const KIND_BIT_SPAM = 1 << KIND_INDEX.spam;
+const KIND_BIT_INTEL = 1 << KIND_INDEX['malicious-peer'];
+const KIND_BIT_MINING = 1 << KIND_INDEX.mining;
+
+export interface DetectionEngineOptions {
+  directory: VmDirectory;
+  /** Called synchronously for every finding update, ended finding and suppressed finding. */
+  onFinding: (finding: Finding) => void;
+  config?: DetectionConfigInput;
+  threatIntel?: ThreatIntel;
+  suppressionRules?: SuppressionRule[];
+  /** Wall clock, only to reject records stamped in the future (injectable for tests). */
+  wallClock?: () => number;
+}
+
+export interface DetectionEngineStats {
+  /** Records with at least one VM end that were fed to detection. */
+  records: number;
+  unattributed: number;
+  /** Records stamped too far in the future (or with no time). */
+  future: number;
+  /** Records older than their VM side's current bucket but within the lateness bound. */
+  lateAccepted: number;
+  /** Records older than the lateness bound, counted and dropped. */
+  lateDropped: number;
+  /** Live VM sides (VM x role) and VMs evicted when idle. */
+  tracks: number;
+  evicted: number;
+  evaluations: number;
+  findingsEmitted: number;
+  findingsSuppressed: number;
+  findingsEnded: number;
+  incidentsOpened: number;
+  activeIncidents: number;
+  /** Rows, exact values and registers held by all VM sides: bounded by design. */
+  trackedEntries: number;
+  /** Rows refused because a bounded table was full. */
+  droppedRows: number;
+}
+
+/** The answer to "is the pattern still there?" asked before a shutdown. */
+export interface RecheckResult {
+  present: boolean;
+  vmSlot: number;
+  role: FindingRole;
+  kind: FindingKind;
+  windowMs: number;
+  /** The buckets looked at, as event times. */
+  fromMs: number;
+  toMs: number;
+  /** The rule fires on the data held now. */
+  firingNow: boolean;
+  /** An incident of this kind is active and fired within windowMs of nowMs. */
+  incidentId?: string;
+  incidentLastSeen?: string;
+  subkind?: string;
+  rule?: { name: string; threshold: number; observed: number; description: string };
+  counts?: FindingCounts;
+  topPeers?: PeerFigures[];
+  reason: string;
+}
+
+interface SampleBuffer {
+  bucket: number;
+  flows: FlowRecord[];
+}
+
+/**
+ * Per-VM, per-role event-time detection over flow records.
+ *
+ * Each VM side (VM as sender = potential source, VM as receiver = potential target) is a track
+ * with its own event clock: a record for a newer bucket closes the side's current bucket and
+ * evaluates the window ending there; `advance()` does the same for sides that went quiet, ends
+ * incidents and evicts idle sides. Records up to `allowedLatenessMs` older than the side's newest
+ * bucket still count toward window rules; older ones are counted and dropped.
+ *
+ * The per-record path works on FlowBatch columns and typed arrays only: no objects, strings or
+ * closures per record. Detector states are created per side the first time it shows the traffic
+ * they look at, and every one of them is bounded (tables with a row cap, counters that turn into
+ * HyperLogLogs), so memory does not grow with the number of peers.
+ */
+export class DetectionEngine {
+  readonly config: DetectionConfig;
+  private readonly store: TrackStore;
+  private srcTrack = new Int32Array(1024).fill(-1);
+  private dstTrack = new Int32Array(1024).fill(-1);
+  private readonly W: number;
+  private readonly L: number;
+  private readonly R: number;
+  private readonly bucketMs: number;
+  private readonly rateSlotMs: number;
+  private readonly maxProbePackets: number;
+  /** Failed pairs on a port before the port's answered hosts are kept for the TRW ratio. */
+  private readonly trwFrom: number;
+  private readonly heavyOf = (tr: number) => this.heavyPeers(tr);
+  private readonly ignoreUdpFrom: number;
+  private readonly ignoreUdpTo: number;
+
+  private readonly scan: (PortScanState | undefined)[] = [];
+  /** Per VM (indexed by VM slot): (peer, port) pairs it reached successfully in the last one to two windows. */
+  private readonly known: RecentPairs;
+  private readonly brute: (BruteForceState | undefined)[] = [];
+  private readonly amp: (AmplificationState | undefined)[] = [];
+  private readonly spam: (SpamState | undefined)[] = [];
+  private readonly hits: (ThreatHitState | undefined)[] = [];
+  private readonly stratum: (StratumState | undefined)[] = [];
+  private readonly samples = new Map<number, SampleBuffer>();
+  /** Per track: kinds whose sample buffer is full for now (skip the map on the hot path). */
+  private sampleFull = new Uint8Array(1024);
+  /** Per track: kinds that have a sample buffer in `samples`. */
+  private sampleHas = new Uint8Array(1024);
+
+  private readonly portClass = new Uint8Array(65536);
+  private readonly authMin = new Uint8Array(65536);
+  private readonly authMax = new Uint8Array(65536);
+  private readonly ampIndex = new Int8Array(65536).fill(-1);
+
+  private readonly scanDetector: PortScanDetector;
+  private readonly bruteDetector: BruteForceDetector;
+  private readonly floodDetector: FloodDetector;
+  private readonly ampDetector: AmplificationDetector;
+  private readonly spamDetector: SpamDetector;
+  private readonly intelDetector: MaliciousPeerDetector;
+  private readonly miningDetector: MiningDetector;
+  private readonly incidents: IncidentTracker;
+
+  private suppression: SuppressionSet;
+  private intel: ThreatIntel | undefined;
+  private readonly wallClock: () => number;
+  /** Engine clock: newest event time seen or passed to advance(). */
+  private clock = 0;
+  /** Engine-clock bucket at the start of the current batch (when its records "arrived"). */
+  private arrivalBucket = 0;
+
+  private readonly st = {
+    records: 0,
+    unattributed: 0,
+    future: 0,
+    lateAccepted: 0,
+    lateDropped: 0,
+    evicted: 0,
+    evaluations: 0,
+  };
+
+  constructor(opts: DetectionEngineOptions) {
+    const cfg = (this.config = resolveDetectionConfig(opts.config));
+    this.bucketMs = cfg.bucketMs;
+    this.W = cfg.windowBuckets;
+    this.L = Math.ceil(cfg.allowedLatenessMs / cfg.bucketMs);
+    this.R = this.W + this.L + 1;
+    this.rateSlotMs = cfg.minRateSpanMs;
+    this.maxProbePackets = cfg.portScan.maxProbePackets;
+    this.trwFrom = Math.max(1, Math.floor(cfg.portScan.horizontalHosts / 3));
+    this.ignoreUdpFrom = cfg.portScan.ignoreUdpPorts[0];
+    this.ignoreUdpTo = cfg.portScan.ignoreUdpPorts[1];
+    this.store = new TrackStore(
+      cfg.limits.topK,
+      Math.max(1, Math.ceil(cfg.bucketMs / cfg.minRateSpanMs)),
+      cfg.bucketMs,
+    );
+    this.known = new RecentPairs(this.W, this.srcTrack.length);
+    this.wallClock = opts.wallClock ?? Date.now;
+    this.intel = opts.threatIntel;
+    this.suppression = new SuppressionSet(opts.suppressionRules ?? []);
+
+    for (const p of cfg.bruteForce.ports) {
+      this.portClass[p.port] |= P_AUTH;
+      this.authMin[p.port] = Math.min(255, p.minPackets);
+      this.authMax[p.port] = Math.min(255, p.maxPackets);
+    }
+    cfg.amplification.ports.forEach((p, i) => {
+      this.portClass[p.port] |= P_AMP;
+      this.ampIndex[p.port] = i;
+    });
+    for (const p of cfg.spam.ports) this.portClass[p] |= P_SPAM;
+    for (const p of cfg.mining.stratumPorts) this.portClass[p] |= P_STRATUM;
+
+    this.scanDetector = new PortScanDetector(cfg);
+    this.bruteDetector = new BruteForceDetector(cfg);
+    this.floodDetector = new FloodDetector(cfg);
+    this.ampDetector = new AmplificationDetector(cfg);
+    this.spamDetector = new SpamDetector(cfg);
+    this.intelDetector = new MaliciousPeerDetector(cfg);
+    this.miningDetector = new MiningDetector(cfg);
+    this.incidents = new IncidentTracker(
+      opts.directory,
+      opts.onFinding,
+      () => this.suppression,
+      cfg.bucketMs,
+      cfg.bucketMs * cfg.windowBuckets,
+      cfg.endQuietBuckets,
+    );
+  }
+
+  /** Replaces the exception rules; the next emitted update already uses them. */
+  setSuppressionRules(rules: SuppressionRule[]): void {
+    this.suppression = new SuppressionSet(rules);
+  }
+
+  /** Swaps the threat lists (a ThreatIntel also reloads itself in place). */
+  setThreatIntel(intel: ThreatIntel | undefined): void {
+    this.intel = intel;
+  }
+
+  /** Feeds a batch. The batch is reused by the caller afterwards: nothing here keeps a reference to it. */
+  process(batch: FlowBatch): void {
+    const n = batch.length;
+    if (n === 0) return;
+    const futureLimit = this.wallClock() + this.config.maxFutureSkewMs;
+    const bucketMs = this.bucketMs;
+    const { startMs, endMs, srcVm, dstVm } = batch;
+    let maxT = this.clock;
+    this.arrivalBucket = Math.floor(this.clock / bucketMs);
+    for (let i = 0; i < n; i++) {
+      let t = endMs[i];
+      if (!(t > 0)) t = startMs[i];
+      if (!(t > 0) || t > futureLimit) {
+        this.st.future++;
+        continue;
+      }
+      const s = srcVm[i];
+      const d = dstVm[i];
+      if (s < 0 && d < 0) {
+        this.st.unattributed++;
+        continue;
+      }
+      this.st.records++;
+      if (t > maxT) maxT = t;
+      const bucket = Math.floor(t / bucketMs);
+      const cls = this.classify(batch, i);
+      if (s >= 0) this.feed(batch, i, this.trackFor(s, SOURCE, bucket), SOURCE, batch.dstAddr, d, t, bucket, cls);
+      if (d >= 0) this.feed(batch, i, this.trackFor(d, TARGET, bucket), TARGET, batch.srcAddr, s, t, bucket, cls);
+    }
+    const crossed = Math.floor(maxT / bucketMs) > Math.floor(this.clock / bucketMs);
+    this.clock = maxT;
+    if (crossed) this.sweep();
+  }
+
+  /**
+   * Moves the engine clock (event time) to nowMs if it is ahead: closes buckets of sides that
+   * went quiet, ends incidents that stopped, evicts idle sides. Call it on a timer.
+   */
+  advance(nowMs: number): void {
+    if (nowMs > this.clock) this.clock = nowMs;
+    this.sweep();
+  }
+
+  /**
+   * Whether the pattern is still present for the VM side: the rule evaluated now over the last
+   * windowMs (limited to the window plus lateness the engine holds), or an incident of that kind
+   * that fired within windowMs of nowMs.
+   */
+  recheck(vmSlot: number, role: FindingRole, kind: FindingKind, windowMs: number, nowMs: number): RecheckResult {
+    const r = role === 'source' ? SOURCE : TARGET;
+    const map = r === SOURCE ? this.srcTrack : this.dstTrack;
+    const tr = vmSlot < map.length ? map[vmSlot] : -1;
+    const base = { vmSlot, role, kind, windowMs };
+    if (tr < 0) {
+      return {
+        ...base,
+        present: false,
+        firingNow: false,
+        fromMs: nowMs - windowMs,
+        toMs: nowMs,
+        reason: 'no traffic held for this VM side',
+      };
+    }
+    const cur = this.store.cur(tr);
+    const e = Math.min(cur, Math.floor(nowMs / this.bucketMs));
+    const n = Math.max(1, Math.min(this.R - 1, Math.ceil(windowMs / this.bucketMs)));
+    const win: EvalWindow = {
+      from: e - n + 1,
+      to: e,
+      bucketMs: this.bucketMs,
+      current: e === cur,
+      purgeBefore: -Infinity,
+    };
+    const out: Detection[] = [];
+    this.runDetectors(tr, win, out, kind);
+    const d = out.find((x) => x.kind === kind);
+    const inc = this.incidents.get(tr, kind);
+    const recent = !!inc && inc.lastMs >= nowMs - windowMs;
+    const present = !!d || recent;
+    return {
+      ...base,
+      present,
+      firingNow: !!d,
+      fromMs: win.from * this.bucketMs,
+      toMs: (win.to + 1) * this.bucketMs,
+      incidentId: inc?.id,
+      incidentLastSeen: inc ? new Date(inc.lastMs).toISOString() : undefined,
+      subkind: d?.subkind ?? inc?.detection.subkind,
+      rule: d
+        ? { name: d.ruleName, threshold: d.threshold, observed: d.observed, description: d.description }
+        : undefined,
+      counts: d?.counts,
+      topPeers: d?.topPeers.map(({ ip, flows, packets, bytes }) => ({ ip, flows, packets, bytes })),
+      reason: d
+        ? 'rule fires on the traffic held now'
+        : recent
+          ? 'incident fired within the re-check window'
+          : 'pattern not present',
+    };
+  }
+
+  stats(): DetectionEngineStats {
+    let entries = this.store.live * this.store.k;
+    let dropped = 0;
+    const sum = (arr: ({ entries: number } | undefined)[]) => {
+      for (const s of arr) if (s) entries += s.entries;
+    };
+    sum(this.scan);
+    sum(this.brute);
+    sum(this.amp);
+    sum(this.spam);
+    sum(this.hits);
+    sum(this.stratum);
+    for (const s of this.scan) if (s) dropped += s.pairs.dropped;
+    for (const s of this.brute) if (s) dropped += s.rows.dropped;
+    const inc = this.incidents.stats;
+    return {
+      ...this.st,
+      tracks: this.store.live,
+      findingsEmitted: inc.emitted,
+      findingsSuppressed: inc.suppressed,
+      findingsEnded: inc.ended,
+      incidentsOpened: inc.opened,
+      activeIncidents: this.incidents.size,
+      trackedEntries: entries,
+      droppedRows: dropped,
+    };
+  }
+
+  // ---------------------------------------------------------------- hot path
+
+  private classify(b: FlowBatch, i: number): number {
+    const pr = b.proto[i];
+    const pk = b.packets[i] > 0 ? b.packets[i] : 1;
+    const by = b.bytes[i];
+    const sp = b.srcPort[i];
+    const dp = b.dstPort[i];
+    const deny = b.action[i] === ACTION_DENY;
+    const v6 = b.family[i] === 6;
+    let cls = deny ? DENY : 0;
+    // The lower port is the service: the sender opened the connection when it talks to it.
+    if (dp < sp || (dp === sp && pr !== TCP)) cls |= SRC_INIT;
+    if (pr === TCP) {
+      const known = (b.flags[i] & FLAGS_KNOWN) !== 0;
+      const f = b.tcpFlags[i];
+      // IPv4 + TCP headers with the longest SYN options are 60 bytes; IPv6 adds 20.
+      const headerOnly = by <= pk * (v6 ? 84 : 64);
+      let synLike: boolean;
+      let established: boolean;
+      if (known) {
+        synLike = (f & F_SYN) !== 0 && (f & F_ACK) === 0;
+        established = (f & F_ACK) !== 0 && ((f & F_RST) === 0 || !headerOnly);
+        if (synLike) cls |= SRC_INIT;
+        else if ((f & (F_SYN | F_ACK)) === (F_SYN | F_ACK) && headerOnly && pk <= 2) cls &= ~SRC_INIT;
+      } else {
+        synLike = headerOnly && pk <= this.maxProbePackets;
+        established = !headerOnly || pk > this.maxProbePackets;
+      }
+      if (synLike) cls |= SYN_LIKE;
+      // Without flags a short header-only flow toward the lower port is a probe; the same flow
+      // from the lower port is the answer (SYN-ACK or RST) to someone else's probe.
+      // A rejected flow is a failed attempt only from the side that opened it (rejected SYN-ACKs
+      // of a reflection attack are not probes).
+      if ((deny || synLike) && (known ? synLike || (cls & SRC_INIT) !== 0 : (cls & SRC_INIT) !== 0)) cls |= PROBE;
+      else if (established) cls |= EST;
+      const pc = this.portClass[dp];
+      if (pc !== 0 && !deny) {
+        if (pc & P_AUTH && !headerOnly && pk >= this.authMin[dp] && pk <= this.authMax[dp]) cls |= LOGIN;
+        if (pc & P_SPAM && cls & SRC_INIT) cls |= SMTP;
+        if (pc & P_STRATUM && established && cls & SRC_INIT) cls |= STRATUM;
+      } else if (pc & P_SPAM && cls & SRC_INIT) cls |= SMTP;
+    } else if (pr === UDP) {
+      const pc = this.portClass[dp];
+      if (pc & P_AMP) cls |= AMP_REQ;
+      if (this.portClass[sp] & P_AMP) cls |= AMP_RESP;
+      // UDP probes: toward the lower (service) port, never from an amplification port (those are
+      // answers, often unsolicited), small unless rejected; queries to amplification ports are
+      // ordinary client traffic unless rejected. Traceroute's ports are not a scan.
+      const toService =
+        dp < sp && (this.portClass[sp] & P_AMP) === 0 && (dp < this.ignoreUdpFrom || dp > this.ignoreUdpTo);
+      if (toService && (deny || (pk <= 2 && by <= pk * (v6 ? 148 : 128) && (pc & P_AMP) === 0))) cls |= PROBE;
+      else if (!deny) cls |= EST;
+    } else if (pr === ICMP || pr === ICMP6) {
+      const type = dp >>> 8;
+      const echo = pr === ICMP ? 8 : 128;
+      const reply = pr === ICMP ? 0 : 129;
+      if (type === echo && dp !== 0 && pk <= 2) cls |= PROBE | SRC_INIT;
+      // Echo reply is type 0 code 0, the same as "no type" in cloud logs: marking an answer is harmless.
+      else if (type === reply && !deny) cls |= ICMP_REPLY;
+    }
+    return cls;
+  }
+
+  private feed(
+    b: FlowBatch,
+    i: number,
+    tr: number,
+    role: number,
+    peer: Uint32Array,
+    peerVm: number,
+    t: number,
+    bucket: number,
+    cls: number,
+  ): void {
+    const store = this.store;
+    const i32 = store.i32;
+    const f32 = store.f32;
+    const blk = tr * store.stride;
+    let cur = i32[blk + H_CUR];
+    if (bucket > cur) {
+      if (i32[blk + H_STATE] & 1) this.evaluate(tr, cur, true);
+      store.resetCurrent(tr, bucket);
+      cur = bucket;
+    } else if (bucket < cur - this.L) {
+      this.st.lateDropped++;
+      return;
+    }
+    i32[blk + H_STATE] |= 1;
+    const arrived = bucket > this.arrivalBucket ? bucket : this.arrivalBucket;
+    if (arrived > i32[blk + H_ARRIVAL]) i32[blk + H_ARRIVAL] = arrived;
+    const bs = cur * this.bucketMs;
+    const rel = t - bs;
+    if (rel > f32[blk + H_LAST_REL]) f32[blk + H_LAST_REL] = rel;
+    const off = i << 2;
+    const fam = b.family[i];
+    const own = role === SOURCE ? b.srcAddr : b.dstAddr;
+    i32[blk + H_SELF] = own[off];
+    if (fam !== 4) store.setSelf(tr, own, off, fam);
+    const pk = b.packets[i] > 0 ? b.packets[i] : 1;
+    const by = b.bytes[i];
+    const pr = b.proto[i];
+    const ws = cur - this.W + 1;
+
+    if (bucket === cur) {
+      const c = blk + store.oCnt;
+      f32[c + C_FLOWS] += 1;
+      f32[c + C_PACKETS] += pk;
+      f32[c + C_BYTES] += by;
+      const syn = cls & SYN_LIKE ? pk : 0;
+      const udp = pr === UDP ? pk : 0;
+      const icmp = pr === ICMP || pr === ICMP6 ? pk : 0;
+      if (syn !== 0) f32[c + C_SYN_PK] += syn;
+      if (pr === TCP) f32[c + C_TCP_PK] += pk;
+      else if (udp !== 0) f32[c + C_UDP_PK] += udp;
+      else if (icmp !== 0) f32[c + C_ICMP_PK] += icmp;
+      let start = b.startMs[i];
+      if (!(start > 0) || start > t) start = t;
+      const relStart = start - bs;
+      if (relStart < f32[c + C_SPAN_START]) f32[c + C_SPAN_START] = relStart;
+      if (rel > f32[c + C_SPAN_END]) f32[c + C_SPAN_END] = rel;
+      if (peerVm >= 0) f32[c + C_INTERNAL_FLOWS] += 1;
+      store.spread(tr, this.rateSlotMs, relStart, rel, pk, syn);
+      store.topAdd(tr, peer, off, fam, peerVm >= 0, peerVm, pk, by, syn, udp, icmp, relStart, rel, b.dstPort[i]);
+      if (this.sampleFull[tr] & KIND_BIT_FLOOD) {
+        // full: nothing to sample
+      } else if (
+        f32[c + C_SYN_PK] >= 1000 ||
+        f32[c + C_UDP_PK] >= 5000 ||
+        f32[c + C_ICMP_PK] >= 2500 ||
+        f32[c + C_PACKETS] >= 100_000
+      ) {
+        this.sample(tr, KIND_BIT_FLOOD, b, i, bucket);
+      }
+    } else {
+      this.st.lateAccepted++;
+    }
+
+    const vm = i32[blk + H_VM];
+    if (cls & PROBE) {
+      let sc = this.scan[tr];
+      if (!sc) sc = this.scan[tr] = new PortScanState(this.config.limits.scanPairs, role === SOURCE, this.trwFrom);
+      const port = pr === TCP || pr === UDP ? b.dstPort[i] : ICMP_ECHO_PORT;
+      sc.probe(peer, off, fam, port, peerVm, bucket, ws, pk, by);
+      store.noteProbe(tr, bucket, addressKey(peer, off, fam));
+      if ((this.sampleFull[tr] & KIND_BIT_SCAN) === 0 && sc.pairs.size >= 8)
+        this.sample(tr, KIND_BIT_SCAN, b, i, bucket);
+    } else if (cls & (EST | ICMP_REPLY)) {
+      const icmp = (cls & ICMP_REPLY) !== 0;
+      const key = addressKey(peer, off, fam);
+      // Scan states are only touched when the side saw probes lately (a header word of the side).
+      if (!icmp && store.probes[tr * 3] >= ws) {
+        const sc = this.scan[tr];
+        if (sc) sc.success(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, store.mayHaveProbed(tr, key));
+      }
+      const other = role === SOURCE ? this.dstTrack[vm] : this.srcTrack[vm];
+      if (other >= 0 && store.probes[other * 3] >= ws) {
+        const so2 = this.scan[other];
+        const port = icmp ? ICMP_ECHO_PORT : b.srcPort[i];
+        if (so2) so2.success(peer, off, fam, port, peerVm, bucket, ws, store.mayHaveProbed(other, key));
+      }
+      // Remember pairs the VM reached: its own established flows, and echo replies (pings have
+      // no established flow of their own).
+      if (role === SOURCE) {
+        if ((cls & SRC_INIT) !== 0 && !icmp) this.known.add(vm, pairHash(key, b.dstPort[i]), bucket);
+      } else if (icmp && other >= 0) this.known.add(vm, pairHash(key, ICMP_ECHO_PORT), bucket);
+    }
+
+    if (cls & LOGIN) {
+      let bf = this.brute[tr];
+      if (!bf) bf = this.brute[tr] = new BruteForceState(this.config.limits.bruteRows, this.R);
+      const known = (b.flags[i] & FLAGS_KNOWN) !== 0;
+      const syn = known ? ((b.tcpFlags[i] & F_SYN) !== 0 ? 1 : 0) : -1;
+      const flows = bf.attempt(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, b.srcPort[i], syn, pk, by);
+      if ((this.sampleFull[tr] & KIND_BIT_BRUTE) === 0 && flows >= 10) this.sample(tr, KIND_BIT_BRUTE, b, i, bucket);
+    }
+
+    if (cls & (AMP_REQ | AMP_RESP)) {
+      let am = this.amp[tr];
+      if (!am)
+        am = this.amp[tr] = new AmplificationState(
+          this.R,
+          this.config.amplification.ports.length,
+          this.config.limits.exactDistinct,
+          this.config.limits.hllPrecision,
+        );
+      const key = addressKey(peer, off, fam);
+      if (cls & AMP_REQ) am.request(bucket, pk, by, key, role === SOURCE);
+      if (cls & AMP_RESP) am.response(bucket, pk, by, key, this.ampIndex[b.srcPort[i]], role === SOURCE);
+      if ((this.sampleFull[tr] & KIND_BIT_AMP) === 0 && am.bucketPackets(bucket) >= 200)
+        this.sample(tr, KIND_BIT_AMP, b, i, bucket);
+    }
+
+    if (role === SOURCE) {
+      if (cls & SMTP) {
+        let sm = this.spam[tr];
+        if (!sm)
+          sm = this.spam[tr] = new SpamState(
+            this.config.limits.smallRows,
+            this.R,
+            this.config.limits.exactDistinct,
+            this.config.limits.hllPrecision,
+          );
+        sm.flow(peer, off, fam, addressKey(peer, off, fam), b.dstPort[i], peerVm, bucket, ws, pk, by);
+        if ((this.sampleFull[tr] & KIND_BIT_SPAM) === 0 && sm.rows.size >= 10)
+          this.sample(tr, KIND_BIT_SPAM, b, i, bucket);
+      }
+      if (cls & STRATUM && peerVm < 0) {
+        let mi = this.stratum[tr];
+        if (!mi) mi = this.stratum[tr] = new StratumState(this.config.limits.smallRows, this.R);
+        mi.flow(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, pk, by);
+        if ((this.sampleFull[tr] & KIND_BIT_MINING) === 0) this.sample(tr, KIND_BIT_MINING, b, i, bucket);
+      }
+    }
+
+    const intel = this.intel;
+    if (intel !== undefined && peerVm < 0) {
+      const mask = intel.lookup(fam, peer, off);
+      if (mask !== 0) this.threatHit(b, i, tr, role, vm, peer, off, fam, bucket, mask, cls, pk, by);
+    }
+  }
+
+  private threatHit(
+    b: FlowBatch,
+    i: number,
+    tr: number,
+    role: number,
+    vm: number,
+    peer: Uint32Array,
+    off: number,
+    fam: number,
+    bucket: number,
+    mask: number,
+    cls: number,
+    pk: number,
+    by: number,
+  ): void {
+    // File the hit under the side that opened the connection: a reply to a listed scanner is not beaconing.
+    const srcInit = (cls & SRC_INIT) !== 0;
+    const hitRole = (role === SOURCE) === srcInit ? SOURCE : TARGET;
+    if (hitRole === TARGET && cls & DENY) return; // blocked attempts from listed addresses are background noise
+    const ht = hitRole === role ? tr : this.trackFor(vm, hitRole, bucket);
+    let st = this.hits[ht];
+    if (!st) st = this.hits[ht] = new ThreatHitState(this.config.limits.smallRows);
+    const servicePort = srcInit ? b.dstPort[i] : b.srcPort[i];
+    st.hit(peer, off, fam, servicePort, -1, bucket, this.store.cur(ht) - this.W + 1, mask, pk, by);
+    const miningBit = this.intel ? this.intel.categoryBit(this.config.mining.category) : 0;
+    const bit = mask & ~miningBit ? KIND_BIT_INTEL : KIND_BIT_MINING;
+    if ((this.sampleFull[ht] & bit) === 0) this.sample(ht, bit, b, i, bucket);
+  }
+
+  /** Keeps up to 5 example records per side and kind (cold: only for sides near a rule). */
+  private sample(tr: number, kindBit: number, b: FlowBatch, i: number, bucket: number): void {
+    const key = tr * 8 + (31 - Math.clz32(kindBit));
+    let buf = this.samples.get(key);
+    if (!buf || bucket - buf.bucket >= this.W) {
+      buf = { bucket, flows: [] };
+      this.samples.set(key, buf);
+      this.sampleHas[tr] |= kindBit;
+    }
+    if (buf.flows.length < 5) {
+      try {
+        buf.flows.push(toFlowRecord(b, i));
+      } catch {
+        // A record with an unprintable field (bad timestamp) is still counted; it is just no example.
+      }
+    }
+    if (buf.flows.length >= 5) this.sampleFull[tr] |= kindBit;
+  }
+
+  private trackFor(vm: number, role: number, bucket: number): number {
+    if (vm >= this.srcTrack.length) this.growVmMaps(vm + 1);
+    const map = role === SOURCE ? this.srcTrack : this.dstTrack;
+    let t = map[vm];
+    if (t < 0) {
+      t = this.store.alloc(vm, role, bucket);
+      map[vm] = t;
+      if (this.store.capacity > this.sampleFull.length) {
+        const sf = new Uint8Array(this.store.capacity);
+        sf.set(this.sampleFull);
+        this.sampleFull = sf;
+        const sh = new Uint8Array(this.store.capacity);
+        sh.set(this.sampleHas);
+        this.sampleHas = sh;
+      }
+      this.sampleFull[t] = 0;
+      this.sampleHas[t] = 0;
+      if (role === SOURCE) this.known.reset(vm);
+    }
+    return t;
+  }
+
+  private growVmMaps(min: number): void {
+    let n = this.srcTrack.length;
+    while (n < min) n *= 2;
+    const s = new Int32Array(n).fill(-1);
+    s.set(this.srcTrack);
+    const d = new Int32Array(n).fill(-1);
+    d.set(this.dstTrack);
+    this.srcTrack = s;
+    this.dstTrack = d;
+    this.known.ensure(n);
+  }
+
+  // ---------------------------------------------------------------- window steps (cold)
+
+  private sweep(): void {
+    const store = this.store;
+    const clock = this.clock;
+    const closedBefore = Math.floor((clock - this.config.allowedLatenessMs) / this.bucketMs);
+    const clockBucket = Math.floor(clock / this.bucketMs);
+    const idleBuckets = Math.ceil(this.config.idleTimeoutMs / this.bucketMs);
+    const tail = this.W + this.config.endQuietBuckets + 1;
+    for (let tr = 0; tr < store.high; tr++) {
+      if (store.role(tr) === 0) continue;
+      const cur = store.cur(tr);
+      if (store.dirty(tr) && cur < closedBefore) this.evaluate(tr, cur, true);
+      if (store.incidents(tr) === 0 || store.dirty(tr)) continue;
+      // A side that stopped receiving records slides its window on in its own time, one step per
+      // minute of silence (engine clock), so incidents end; a side fed late but steadily (cloud
+      // logs minutes behind other sources) keeps receiving records and is left alone.
+      const silent = clockBucket - store.arrival(tr) - Math.ceil(this.config.allowedLatenessMs / this.bucketMs);
+      const until = Math.min(cur + silent, cur + tail);
+      for (let e = Math.max(store.evaluated(tr) + 1, cur + 1); e <= until && store.incidents(tr) > 0; e++)
+        this.evaluate(tr, e, false);
+    }
+    // Evict after every side is evaluated: a side's rules read its VM's other side.
+    for (let tr = 0; tr < store.high; tr++) {
+      if (store.role(tr) !== 0 && clockBucket - store.arrival(tr) >= idleBuckets) this.evict(tr);
+    }
+  }
+
+  private evaluate(tr: number, e: number, current: boolean): void {
+    const store = this.store;
+    this.st.evaluations++;
+    store.setEvaluated(tr, e);
+    store.setDirty(tr, false);
+    const from = e - this.W + 1;
+    const win: EvalWindow = {
+      from,
+      to: e,
+      bucketMs: this.bucketMs,
+      current: current && e === store.cur(tr),
+      purgeBefore: from,
+    };
+    // Local: a finding callback may call back into the engine (advance, recheck).
+    const out: Detection[] = [];
+    this.runDetectors(tr, win, out, null);
+    const role: FindingRole = store.role(tr) === SOURCE ? 'source' : 'target';
+    const vm = store.vm(tr);
+    for (const d of out) {
+      this.incidents.fire(tr, vm, role, d, e, store.lastEventMs(tr), this.samplesOf(tr, d.kind));
+      for (const m of d.mirrors) this.mirror(tr, vm, role, d, m.vmSlot, m.peer, e);
+    }
+    if (store.incidents(tr) > 0 || out.length > 0) store.setIncidents(tr, this.incidents.endQuiet(tr, e));
+    this.sampleFull[tr] = 0;
+    const has = this.sampleHas[tr];
+    if (has !== 0) {
+      for (let k = 0; k < 7; k++) {
+        if ((has & (1 << k)) === 0) continue;
+        const buf = this.samples.get(tr * 8 + k);
+        if (!buf || e - buf.bucket >= this.W) {
+          this.samples.delete(tr * 8 + k);
+          this.sampleHas[tr] &= ~(1 << k);
+        }
+      }
+    }
+  }
+
+  /**
+   * A VM-to-VM attack seen on one side gives the VM at the other end the finding with the
+   * opposite role, from the same evidence (Defender does not see inside a region; we do).
+   */
+  private mirror(
+    tr: number,
+    vm: number,
+    role: FindingRole,
+    d: Detection,
+    peerVm: number,
+    peer: PeerEvidence,
+    e: number,
+  ): void {
+    const otherRole = role === 'source' ? TARGET : SOURCE;
+    const mt = this.trackFor(peerVm, otherRole, e);
+    if (!Number.isFinite(this.store.lastEventMs(mt))) this.store.setLastEventMs(mt, this.store.lastEventMs(tr));
+    const self: PeerEvidence = {
+      ip: this.store.selfAddress(tr),
+      flows: peer.flows,
+      packets: peer.packets,
+      bytes: peer.bytes,
+      vm,
+    };
+    const subkind = d.kind === 'amplification' && d.subkind === 'reflector' ? 'victim' : d.subkind;
+    const md: Detection = {
+      ...d,
+      subkind,
+      description: `${role === 'source' ? 'attacked by' : 'attacking'} VM ${self.ip}: ${d.description}`,
+      counts: {
+        flows: peer.flows,
+        packets: peer.packets,
+        bytes: peer.bytes,
+        distinctPeers: 1,
+        distinctPorts: d.counts.distinctPorts,
+      },
+      topPeers: [self],
+      internal: true,
+      mirrors: [],
+    };
+    const lastMs = Math.max(this.store.lastEventMs(mt), this.store.lastEventMs(tr));
+    this.incidents.fire(
+      mt,
+      peerVm,
+      otherRole === SOURCE ? 'source' : 'target',
+      md,
+      e,
+      lastMs,
+      this.samplesOf(tr, d.kind),
+    );
+    this.store.setIncidents(mt, this.incidents.countFor(mt));
+  }
+
+  private samplesOf(tr: number, kind: FindingKind): FlowRecord[] | undefined {
+    return this.samples.get(tr * 8 + KIND_INDEX[kind])?.flows;
+  }
+
+  private runDetectors(tr: number, win: EvalWindow, out: Detection[], only: FindingKind | null): void {
+    const store = this.store;
+    const isSource = store.role(tr) === SOURCE;
+    const role: FindingRole = isSource ? 'source' : 'target';
+    const vm = store.vm(tr);
+    const other = isSource
+      ? vm < this.dstTrack.length
+        ? this.dstTrack[vm]
+        : -1
+      : vm < this.srcTrack.length
+        ? this.srcTrack[vm]
+        : -1;
+
+    let ampFired = false;
+    const am = this.amp[tr];
+    if (am && (only === null || only === 'amplification' || only === null || only === 'flood')) {
+      const mine: Detection[] = [];
+      const otherAmp = other >= 0 ? this.amp[other] : undefined;
+      ampFired = isSource
+        ? this.ampDetector.evaluateSource(am, otherAmp, win, this.heavyOf, tr, mine)
+        : this.ampDetector.evaluateTarget(am, otherAmp, win, this.heavyOf, tr, mine);
+      if (only === null || only === 'amplification') out.push(...mine);
+    }
+    if (only === null || only === 'flood') this.floodDetector.evaluate(store, tr, other, role, win, ampFired, out);
+    const sc = this.scan[tr];
+    if (sc && (only === null || only === 'port-scan')) {
+      const before = sc.entries;
+      this.scanDetector.evaluate(sc, role, win, out, isSource ? this.known : undefined, vm);
+      if (sc.entries < before) {
+        // Rows were purged: rebuild the side's peer filter so it keeps skipping lookups.
+        store.clearProbeFilter(tr);
+        sc.forEachPeerKey((k) => store.filterAdd(tr, k));
+      }
+    }
+    const bf = this.brute[tr];
+    if (bf && (only === null || only === 'brute-force')) this.bruteDetector.evaluate(bf, role, win, out);
+    const sm = this.spam[tr];
+    if (sm && (only === null || only === 'spam')) this.spamDetector.evaluate(sm, win, out);
+    const ht = this.hits[tr];
+    if (ht && this.intel && (only === null || only === 'malicious-peer' || only === 'mining'))
+      this.intelDetector.evaluate(ht, this.intel, role, win, out);
+    const mi = this.stratum[tr];
+    if (mi && (only === null || only === 'mining') && !out.some((d) => d.kind === 'mining'))
+      this.miningDetector.evaluate(mi, win, out);
+    if (only !== null) {
+      for (let j = out.length - 1; j >= 0; j--) if (out[j].kind !== only) out.splice(j, 1);
+    }
+  }
+
+  /** The side's heaviest peers in its current bucket, as evidence. */
+  private heavyPeers(tr: number): PeerEvidence[] {
+    const store = this.store;
+    const out: PeerEvidence[] = [];
+    const w = new Uint32Array(4);
+    for (let j = 0; j < store.k; j++) {
+      const r = store.row(tr, j);
+      const meta = store.i32[r + K_META];
+      if (meta === 0) continue;
+      store.rowWords(tr, j, w);
+      out.push({
+        ip: formatPeer(meta & 7, w, 0),
+        flows: store.f32[r + K_FLOWS],
+        packets: store.f32[r + K_PACKETS],
+        bytes: store.f32[r + K_BYTES],
+        vm: store.i32[r + K_VM],
+      });
+    }
+    return out.sort((a, b) => b.packets - a.packets);
+  }
+
+  private evict(tr: number): void {
+    this.incidents.endAll(tr);
+    const store = this.store;
+    const vm = store.vm(tr);
+    if (store.role(tr) === SOURCE) this.srcTrack[vm] = -1;
+    else this.dstTrack[vm] = -1;
+    this.scan[tr] = undefined;
+    this.brute[tr] = undefined;
+    this.amp[tr] = undefined;
+    this.spam[tr] = undefined;
+    this.hits[tr] = undefined;
+    this.stratum[tr] = undefined;
+    for (let k = 0; k < 7; k++) this.samples.delete(tr * 8 + k);
+    this.sampleFull[tr] = 0;
+    this.sampleHas[tr] = 0;
+    store.release(tr);
+    this.st.evicted++;
+  }
+}

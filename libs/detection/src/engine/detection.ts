@@ -1,0 +1,80 @@
+import { formatAddress } from '@sg/common';
+import type { FindingCounts, FindingKind } from './finding';
+
+/** A peer in a detection's evidence; `vm` is the peer's VM slot when it is one of ours (else -1). */
+export interface PeerEvidence {
+  ip: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+  vm: number;
+}
+
+/** A VM at the other end of a VM-to-VM attack, which gets the mirror finding (opposite role). */
+export interface MirrorTarget {
+  vmSlot: number;
+  peer: PeerEvidence;
+}
+
+/** What a detector reports when its rule fires for one VM side and window (cold path only). */
+export interface Detection {
+  kind: FindingKind;
+  subkind: string;
+  ruleName: string;
+  threshold: number;
+  observed: number;
+  description: string;
+  counts: FindingCounts;
+  topPeers: PeerEvidence[];
+  ports: number[];
+  /** True when most of the evidence is VM-to-VM traffic. */
+  internal: boolean;
+  /** Event-time span of the evidence (ms); 0 when unknown. */
+  firstMs: number;
+  lastMs: number;
+  mirrors: MirrorTarget[];
+}
+
+/** The buckets a rule looks at: [from, to]; `current` says `to` is the side's live bucket (rates valid). */
+export interface EvalWindow {
+  from: number;
+  to: number;
+  bucketMs: number;
+  current: boolean;
+  /** Tables may drop rows last seen before this bucket (-Infinity: read only, e.g. a re-check). */
+  purgeBefore: number;
+}
+
+const scratchWords = new Uint32Array(4);
+
+/** Formats an address held as 4 words (IPv4 in word 0). */
+export function formatPeer(family: number, words: ArrayLike<number>, off = 0): string {
+  if (family === 6) {
+    for (let k = 0; k < 4; k++) scratchWords[k] = words[off + k];
+    return formatAddress(6, scratchWords, 0);
+  }
+  return formatAddress(4, words, off);
+}
+
+/** Heaviest first, at most n. */
+export function topPeers(peers: PeerEvidence[], n = 10, by: 'flows' | 'packets' = 'flows'): PeerEvidence[] {
+  return peers
+    .slice()
+    .sort((a, b) => b[by] - a[by] || b.bytes - a.bytes || (a.ip < b.ip ? -1 : 1))
+    .slice(0, n);
+}
+
+/** Internal when VM peers carry most of the evidence flows. */
+export function mostlyInternal(peers: PeerEvidence[]): boolean {
+  let inside = 0;
+  let all = 0;
+  for (const p of peers) {
+    all += p.flows;
+    if (p.vm >= 0) inside += p.flows;
+  }
+  return all > 0 && inside * 2 > all;
+}
+
+export function emptyCounts(): FindingCounts {
+  return { flows: 0, packets: 0, bytes: 0, distinctPeers: 0, distinctPorts: 0 };
+}
