@@ -2,8 +2,8 @@
  * npm run bench:ingest — the ingest edge, measured two ways:
  *  1. decode + attribution on one core, per format, with 100,000 VMs (2 addresses each) in the
  *     inventory index; records land in the attributed batch (no detection) and are counted;
- *  2. the collector's sustained rate over loopback UDP (NetFlow v5 from a sender process) with the
- *     loss it measured, beside nfcapd (nfdump's C collector) fed the same stream at the same rates.
+ *  2. the collector's sustained rate over loopback UDP (NetFlow v5 from a sender process), with
+ *     attribution and detection running, and the loss it measured, beside nfcapd (nfdump's C collector) fed the same stream at the same rates.
  * Targets (issue 3): >= 3,000,000 records/s decode+attribute for NetFlow v5 and IPFIX;
  * >= 1,000,000 lines/s for AWS VPC text; over UDP at least nfcapd's rate at < 0.1% loss.
  *   npm run bench:ingest [-- --no-udp]
@@ -26,6 +26,7 @@ import {
 } from '../libs/flows/src/netflow/netflow-packet.builder';
 import { SflowDecoder } from '../libs/flows/src/sflow/sflow.decoder';
 import { UdpListener } from '../libs/flows/src/udp-listener';
+import { DetectionEngine } from '../libs/detection/src/engine/detection-engine';
 import { freePortSync } from './free-port';
 import { nsgJson, sflowDatagrams } from './cloud-logs.bench';
 import { report } from './report';
@@ -231,6 +232,13 @@ async function ours(index: AddressIndex, perSec: number, seconds: number): Promi
     () => index,
     () => internal,
   );
+  // Attribution and detection run as in the collector role: the rate is the whole edge's.
+  const engine = new DetectionEngine({
+    directory: { describe: (slot) => ({ vmId: `vm-${slot}`, deploymentId: 'd', subscriptionId: 's' }) },
+    onFinding: () => undefined,
+  });
+  pipeline.addConsumer({ consume: (b) => engine.process(b) });
+  const ticker = setInterval(() => engine.advance(Date.now()), 1000);
   const collector = new NetflowCollector(new FlowBatch(8192, pipeline.accept));
   const port = freePortSync();
   const l = new UdpListener({
@@ -243,6 +251,7 @@ async function ours(index: AddressIndex, perSec: number, seconds: number): Promi
   const sent = await sender(port, perSec, seconds);
   await new Promise((r) => setTimeout(r, 300));
   await l.stop();
+  clearInterval(ticker);
   return { sent, got: collector.stats.records };
 }
 
@@ -269,13 +278,18 @@ async function udp(index: AddressIndex): Promise<Record<string, string | number>
   const rows: Record<string, string | number>[] = [];
   const hasNfcapd = spawnSync('which', ['nfcapd']).status === 0;
   const loss = (r: { sent: number; got: number }) => Math.max(0, (r.sent - r.got) / r.sent);
+  // The best rate is the highest offered rate below which every step stayed under 0.1% loss.
   let bestOurs = 0;
   let bestNf = 0;
-  for (const perSec of [200_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000]) {
+  let oursFailed = false;
+  let nfFailed = false;
+  for (const perSec of [250_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000]) {
     const a = await ours(index, perSec, 3);
     const b = hasNfcapd ? await nfcapd(perSec, 3) : { sent: 0, got: 0 };
-    if (loss(a) < 0.001) bestOurs = Math.max(bestOurs, perSec);
-    if (hasNfcapd && loss(b) < 0.001) bestNf = Math.max(bestNf, perSec);
+    if (loss(a) < 0.001 && !oursFailed) bestOurs = perSec;
+    else oursFailed = true;
+    if (hasNfcapd && loss(b) < 0.001 && !nfFailed) bestNf = perSec;
+    else nfFailed = true;
     rows.push({
       part: 'UDP loopback, NetFlow v5',
       offered: perSec,
@@ -289,7 +303,7 @@ async function udp(index: AddressIndex): Promise<Record<string, string | number>
   }
   rows.push({
     part: 'UDP loopback, NetFlow v5',
-    offered: 'best offered rate at < 0.1% loss',
+    offered: 'highest rate with every step up to it < 0.1% loss',
     ours: bestOurs,
     nfcapd: hasNfcapd ? bestNf : 'n/a',
   });
