@@ -1253,6 +1253,147 @@ export function generateScenarios(opts: ScenarioOptions = {}): GeneratedScenario
     background(g, vm, style, { v6: k % 5 === 0 });
   }
 
+  // ------------------------------------------------------------------ later rules and their look-alikes
+  // (appended after the plain VMs so that the scenarios above keep their slots and randomness)
+  {
+    const vm = g.vm('bf-in-ssh-alike');
+    const rng = g.info(
+      'bf-in-ssh-alike',
+      'netflow',
+      true,
+      'SSH password guessing by a tool: 12 sessions of near-equal size (20-24 packets) back to back in 80 s',
+      vm,
+    );
+    background(g, vm, 'netflow');
+    const t0 = at(rng);
+    const attacker = g.ext(rng);
+    for (let k = 0; k < 12; k++) loginSession(g, rng, 'netflow', t0 + k * 6.6 * SEC, attacker, vm, 22, [20, 24]);
+    g.label('bf-in-ssh-alike', vm, 'target', 'brute-force', 'inbound');
+  }
+  {
+    const vm = g.vm('bf-out-ssh-alt');
+    const rng = g.info(
+      'bf-out-ssh-alt',
+      'cloud',
+      true,
+      'compromised VM guesses passwords on SSH port 2222 of one host: 14 alike sessions in 90 s',
+      vm,
+    );
+    background(g, vm, 'cloud');
+    const t0 = at(rng);
+    const target = g.ext(rng);
+    for (let k = 0; k < 14; k++) loginSession(g, rng, 'cloud', t0 + k * 6.4 * SEC, vm, target, 2222, [16, 19]);
+    g.label('bf-out-ssh-alt', vm, 'source', 'brute-force', 'outbound');
+  }
+  {
+    const vm = g.vm('bf-in-vmware');
+    const rng = g.info(
+      'bf-in-vmware',
+      'netflow',
+      true,
+      'password guessing against vmware-authd (902): 45 logins of 8-12 packets in 2 min',
+      vm,
+    );
+    background(g, vm, 'netflow');
+    const t0 = at(rng);
+    const attacker = g.ext(rng);
+    for (let k = 0; k < 45; k++) loginSession(g, rng, 'netflow', t0 + k * 2.6 * SEC, attacker, vm, 902, [8, 12]);
+    g.label('bf-in-vmware', vm, 'target', 'brute-force', 'inbound');
+  }
+  {
+    const vm = g.vm('amp-victim-tcp');
+    const rng = g.info(
+      'amp-victim-tcp',
+      'netflow',
+      true,
+      'TCP SYN-ACK reflection on the VM: 2,000 web servers answer spoofed SYNs with SYN-ACKs (and a few resets) in 10 s',
+      vm,
+    );
+    background(g, vm, 'netflow');
+    const t0 = at(rng);
+    for (let k = 0; k < 2000; k++) {
+      const refl = g.ext(rng);
+      const port = rng.int(1024, 65535);
+      const t = t0 + k * 5;
+      w.record('netflow', t, t + 3000, refl, vm, rng.chance(0.8) ? 80 : 443, port, 6, 2, 88, 0x12, 0);
+      if (rng.chance(0.1)) w.record('netflow', t + 4000, t + 4000, refl, vm, 80, port, 6, 1, 40, 0x04, 0);
+    }
+    g.label('amp-victim-tcp', vm, 'target', 'amplification', 'inbound');
+  }
+  {
+    const vm = g.vm('amp-victim-denied');
+    const rng = g.info(
+      'amp-victim-denied',
+      'cloud',
+      true,
+      'NTP reflection on the VM seen only as denied tuples without counters (Azure NSG style): 60 reflectors',
+      vm,
+    );
+    background(g, vm, 'cloud');
+    const t0 = at(rng);
+    const refl = Array.from({ length: 60 }, () => g.ext(rng));
+    for (let k = 0; k < 180; k++) {
+      const t = t0 + k * 150;
+      w.record('cloud', t, t, refl[k % 60], vm, 123, 27015 + (k % 3), 17, 1, 0, -1, FlowAction.DENY);
+    }
+    g.label('amp-victim-denied', vm, 'target', 'amplification', 'inbound');
+  }
+  {
+    const ctl = g.vm('ansible-control');
+    const rng = g.info(
+      'ansible-control',
+      'netflow',
+      false,
+      'configuration run without ControlPersist: 6 hosts, 16 tasks each in 4 min, one SSH session per task of varied size',
+      ctl,
+    );
+    background(g, ctl, 'netflow');
+    const t0 = at(rng);
+    const hosts = Array.from({ length: 6 }, () => g.ext(rng));
+    for (let task = 0; task < 16; task++)
+      hosts.forEach((h, k) => {
+        // Tasks differ: a command (~15-25 packets), a template or copy (30-80), fact gathering (60-120).
+        const kind = rng.next();
+        const cPk = kind < 0.5 ? rng.int(14, 26) : kind < 0.85 ? rng.int(28, 80) : rng.int(60, 120);
+        w.tcp('netflow', t0 + task * 15 * SEC + k * 400, ctl, h, g.eph(rng), 22, {
+          outcome: 'ok',
+          cPk,
+          cB: cPk * rng.int(120, 700),
+          sPk: cPk - rng.int(1, 5),
+          sB: cPk * rng.int(150, 400),
+          dur: rng.range(800, 6000),
+        });
+      });
+  }
+  {
+    const vm = g.vm('ssh-ha-check');
+    const rng = g.info(
+      'ssh-ha-check',
+      'cloud',
+      false,
+      'HA pair: a check logs in over SSH to the peer every 15 s with identical sessions (20 per 5 min)',
+      vm,
+    );
+    background(g, vm, 'cloud');
+    const peer = g.ext(rng);
+    for (let t = T0 + 2 * MIN; t < T0 + 30 * MIN; t += 15 * SEC)
+      w.tcp('cloud', t, vm, peer, g.eph(rng), 22, { outcome: 'ok', cPk: 21, cB: 3400, sPk: 18, sB: 3900, dur: 900 });
+  }
+  {
+    const vm = g.vm('http-health');
+    const rng = g.info(
+      'http-health',
+      'netflow',
+      false,
+      'load balancer probes GET /health on 8080 of the VM every 5 s with identical sessions',
+      vm,
+    );
+    background(g, vm, 'netflow');
+    const lb = g.ext(rng);
+    for (let t = T0 + MIN; t < T0 + 35 * MIN; t += 5 * SEC)
+      w.tcp('netflow', t, lb, vm, g.eph(rng), 8080, { outcome: 'ok', cPk: 6, cB: 420, sPk: 5, sB: 610, dur: 15 });
+  }
+
   const vms = g.vms;
   const directory: VmDirectory = { describe: (slot) => vms[slot] };
   return {

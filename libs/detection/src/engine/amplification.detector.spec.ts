@@ -113,12 +113,61 @@ describe('amplification detection', () => {
           dstPort: 1024 + k,
           packets: 1,
           bytes: 1300,
-          action: 'deny',
           dstVm: 0,
         }),
       );
     h.finish(T0 + 30 * MIN);
     expect(h.summary()).toEqual(fires ? ['vm-0 target amplification/victim'] : []);
+  });
+
+  it.each([
+    [30, true],
+    [24, false],
+  ])(
+    'victim, volume unknown (Azure NSG: denied flows carry no counters): answers from %i denied reflectors -> %s (25)',
+    (reflectors, fires) => {
+      const h = new EngineHarness();
+      // One record of one packet and no bytes per denied tuple, as the Azure parser writes them.
+      for (let k = 0; k < reflectors * 3; k++)
+        h.add(
+          udp({
+            t: T0 + k * 100,
+            src: ipAt('198.51.100.1', k % reflectors),
+            dst: VM,
+            srcPort: 123,
+            dstPort: 27015,
+            packets: 1,
+            bytes: 0,
+            action: 'deny',
+            dstVm: 0,
+          }),
+        );
+      h.finish(T0 + 30 * MIN);
+      expect(h.summary()).toEqual(fires ? ['vm-0 target amplification/victim'] : []);
+      if (fires) expect(h.of('amplification')[0].rule.name).toBe('amplification.victim-denied');
+    },
+  );
+
+  it('answers to its own lookups that the firewall let through never count as denied reflection', () => {
+    const h = new EngineHarness();
+    for (let k = 0; k < 200; k++) {
+      const server = ipAt('198.51.100.1', k % 100);
+      h.add(udp({ t: T0 + k * 500, src: VM, dst: server, srcPort: 40000 + k, dstPort: 53, bytes: 70, srcVm: 0 }));
+      h.add(
+        udp({
+          t: T0 + k * 500 + 5,
+          src: server,
+          dst: VM,
+          srcPort: 53,
+          dstPort: 40000 + k,
+          bytes: 300,
+          action: 'allow',
+          dstVm: 0,
+        }),
+      );
+    }
+    h.finish(T0 + 30 * MIN);
+    expect(h.summary()).toEqual([]);
   });
 
   it("the VM's own lookups, even with large answers, are not reflection", () => {

@@ -31,6 +31,8 @@ export class AmplificationState {
   respPeers: SlidingDistinct | null = null;
   /** Peers the requests go to (source side). */
   reqPeers: SlidingDistinct | null = null;
+  /** Senders of responses the network denied (target side): unsolicited by construction. */
+  deniedPeers: SlidingDistinct | null = null;
   private lastReq = -1;
   private lastResp = -1;
   private lastReqBucket = -1;
@@ -98,6 +100,12 @@ export class AmplificationState {
     }
   }
 
+  /** A response from an amplification port that a stateful firewall denied (it answers no request of the VM). */
+  deniedResponse(bucket: number, peerKey: number): void {
+    if (!this.deniedPeers) this.deniedPeers = new SlidingDistinct(this.slots, this.exact, this.p, 4);
+    this.deniedPeers.add(peerKey, bucket);
+  }
+
   /** Request plus response packets in the bucket (0 when the bucket is not held). */
   bucketPackets(bucket: number): number {
     const s = bucket % this.slots;
@@ -126,7 +134,9 @@ export class AmplificationState {
   }
 
   get entries(): number {
-    return this.slots + (this.respPeers?.entries ?? 0) + (this.reqPeers?.entries ?? 0);
+    return (
+      this.slots + (this.respPeers?.entries ?? 0) + (this.reqPeers?.entries ?? 0) + (this.deniedPeers?.entries ?? 0)
+    );
   }
 }
 
@@ -135,7 +145,9 @@ export class AmplificationState {
  * - reflector (source): the VM answers on an amplification port with many response packets and
  *   a response/request byte ratio above the port's minRatio;
  * - victim (target): many large response packets from amplification ports that the VM never
- *   asked for (received bytes >= 50x its own request bytes);
+ *   asked for (received bytes >= 50x its own request bytes); or, whatever the volume (Azure NSG
+ *   logs count nothing for denied flows), responses from 25+ distinct reflectors that a stateful
+ *   firewall denied, which answer no request of the VM by construction;
  * - spoofed requests (source): many small requests to many reflectors, hardly any answers.
  */
 export class AmplificationDetector {
@@ -229,6 +241,21 @@ export class AmplificationDetector {
     return false;
   }
 
+  private deniedVictim(
+    own: AmplificationState,
+    win: EvalWindow,
+    heavyPeers: (track: number) => PeerEvidence[],
+    track: number,
+    out: Detection[],
+  ): boolean {
+    if (!own.deniedPeers) return false;
+    if (own.deniedPeers.count(win.from, win.to) < this.cfg.amplification.victimMinDeniedSources) return false;
+    const d = deniedVictimDetection(this.cfg, own, win, heavyPeers(track));
+    if (!d) return false;
+    out.push(d);
+    return true;
+  }
+
   evaluateTarget(
     own: AmplificationState,
     outbound: AmplificationState | undefined,
@@ -240,14 +267,16 @@ export class AmplificationDetector {
     const a = this.cfg.amplification;
     const { from, to } = win;
     const respPk = own.sum(RESP_PK, from, to);
-    if (respPk < a.victimMinPackets) return false;
     const respB = own.sum(RESP_B, from, to);
-    if (respB / respPk < a.victimMinAvgBytes) return false;
     const asked = outbound ? outbound.sum(REQ_B, from, to) : 0;
     const ratio = respB / Math.max(asked, 1);
-    if (ratio < a.victimMinRatio) return false;
     const sources = own.respPeers?.count(from, to) ?? 1;
-    if (sources < a.victimMinSources) return false;
+    const volume =
+      respPk >= a.victimMinPackets &&
+      respB / respPk >= a.victimMinAvgBytes &&
+      ratio >= a.victimMinRatio &&
+      sources >= a.victimMinSources;
+    if (!volume) return this.deniedVictim(own, win, heavyPeers, track, out);
     const heavy = heavyPeers(track);
     out.push({
       kind: 'amplification',
@@ -274,6 +303,41 @@ export class AmplificationDetector {
     });
     return true;
   }
+}
+
+/** The denied-responses victim rule, separate so that the volume rule keeps its own evidence. */
+function deniedVictimDetection(
+  cfg: DetectionConfig,
+  own: AmplificationState,
+  win: EvalWindow,
+  heavy: PeerEvidence[],
+): Detection | null {
+  const a = cfg.amplification;
+  const { from, to } = win;
+  const denied = own.deniedPeers?.count(from, to) ?? 0;
+  if (denied < a.victimMinDeniedSources) return null;
+  const respPk = own.sum(RESP_PK, from, to);
+  return {
+    kind: 'amplification',
+    subkind: 'victim',
+    ruleName: 'amplification.victim-denied',
+    threshold: a.victimMinDeniedSources,
+    observed: denied,
+    description: `${denied} hosts sent UDP from amplification ports that the network denied (${respPk} records/packets; a stateful firewall admits answers to the VM's own requests, so these were never asked for); threshold ${a.victimMinDeniedSources} reflectors`,
+    counts: {
+      flows: heavy.reduce((s, p) => s + p.flows, 0),
+      packets: respPk,
+      bytes: own.sum(RESP_B, from, to),
+      distinctPeers: denied,
+      distinctPorts: 0,
+    },
+    topPeers: heavy.slice(0, 10),
+    ports: [],
+    internal: false,
+    firstMs: from * win.bucketMs,
+    lastMs: (to + 1) * win.bucketMs,
+    mirrors: [],
+  };
 }
 
 function round1(x: number): number {

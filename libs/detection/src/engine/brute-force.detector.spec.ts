@@ -46,18 +46,68 @@ describe('brute-force detection', () => {
   it.each([
     [30, true],
     [29, false],
-  ])('SSH, one attacker: %i login-sized sessions in 5 min -> %s (Zeek 30, CrowdSec 1/10 s)', (n, fires) => {
+  ])(
+    'SSH, one attacker: %i login-sized sessions of varied size in 5 min -> %s (Zeek 30, CrowdSec 1/10 s)',
+    (n, fires) => {
+      const h = new EngineHarness();
+      // Sizes spread over 12-48 packets: the alike-session rule does not apply, the count of 30 does.
+      for (let k = 0; k < n; k++)
+        session(h, T0 + k * 9000, '192.0.2.50', VM, 22, 40000 + k, 12 + ((k * 13) % 37), { s: 0 });
+      h.finish(T0 + 30 * MIN);
+      expect(h.summary()).toEqual(fires ? ['vm-0 target brute-force/ssh'] : []);
+      if (fires)
+        expect(h.of('brute-force')[0]).toMatchObject({
+          direction: 'inbound',
+          severity: 'medium',
+          ports: [22],
+          topPeers: [{ ip: '192.0.2.50' }],
+        });
+    },
+  );
+
+  it.each([
+    ['11 alike sessions in 70 s (Zeek sshguess)', 11, 6400, () => 22, true],
+    ['9 alike sessions in 70 s', 9, 7800, () => 22, false],
+    [
+      '12 sessions in 70 s of varied size (automation doing work)',
+      12,
+      5800,
+      (k: number) => 12 + ((k * 17) % 39),
+      false,
+    ],
+    ['20 alike sessions, one every 15 s (an HA check: periodic, not a burst)', 20, 15000, () => 22, false],
+  ])('SSH alike sessions: %s -> %s', (_name, n, every, size, fires) => {
     const h = new EngineHarness();
-    for (let k = 0; k < n; k++) session(h, T0 + k * 9000, '192.0.2.50', VM, 22, 40000 + k, 14, { s: 0 });
+    for (let k = 0; k < n; k++)
+      session(h, T0 + 20_000 + k * every, '192.0.2.50', VM, 22, 40000 + k, size(k), { s: 0 }, SYN | ACK | PSH | FIN);
     h.finish(T0 + 30 * MIN);
     expect(h.summary()).toEqual(fires ? ['vm-0 target brute-force/ssh'] : []);
-    if (fires)
-      expect(h.of('brute-force')[0]).toMatchObject({
-        direction: 'inbound',
-        severity: 'medium',
-        ports: [22],
-        topPeers: [{ ip: '192.0.2.50' }],
-      });
+    if (fires) expect(h.of('brute-force')[0].rule.name).toBe('brute-force.one-to-one-alike');
+  });
+
+  it('alike sessions count on the alternate SSH port 2222, never on a plain web port', () => {
+    const h = new EngineHarness();
+    for (let k = 0; k < 12; k++) {
+      session(h, T0 + 20_000 + k * 5000, '192.0.2.50', VM, 2222, 40000 + k, 22, { s: 0 }, SYN | ACK | PSH | FIN);
+      // a health checker: identical sessions to one HTTP port every 5 s
+      session(h, T0 + 20_000 + k * 5000, '192.0.2.70', VM, 8080, 41000 + k, 22, { s: 0 }, SYN | ACK | PSH | FIN);
+    }
+    for (let k = 0; k < 60; k++)
+      session(h, T0 + 20_000 + k * 5000, '192.0.2.71', VM, 80, 42000 + k, 12, { s: 0 }, SYN | ACK | PSH | FIN);
+    h.finish(T0 + 30 * MIN);
+    expect(h.summary()).toEqual(['vm-0 target brute-force/ssh-alt']);
+    expect(h.of('brute-force').every((f) => f.topPeers.every((p) => p.ip === '192.0.2.50'))).toBe(true);
+  });
+
+  it('vmware-authd (902): 6+ packet logins count, banner grabs (4-5 packets) do not', () => {
+    const h = new EngineHarness();
+    for (let k = 0; k < 40; k++) session(h, T0 + k * 300, '192.0.2.80', VM, 902, 40000 + k, 5, { s: 0 });
+    h.finish(T0 + 30 * MIN);
+    expect(h.summary()).toEqual([]);
+    const g = new EngineHarness();
+    for (let k = 0; k < 40; k++) session(g, T0 + k * 300, '192.0.2.80', VM, 902, 40000 + k, 11, { s: 0 });
+    g.finish(T0 + 30 * MIN);
+    expect(g.summary()).toEqual(['vm-0 target brute-force/vmware-authd']);
   });
 
   it('NetFlow: a session is new when its flow carries SYN (continuation records are not attempts)', () => {

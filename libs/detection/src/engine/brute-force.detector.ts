@@ -14,7 +14,16 @@ const F_PACKETS = 1;
 const F_BYTES = 2;
 const F_RECENT = 3; // 4 recent client ports + 1 (0 = none)
 const F_NEXT = 7; // where the next client port goes
-const NF = 8;
+const F_LAST_TAG = 8; // client port + 1 of the newest session (its later records add to its size)
+const F_SIZE_NEXT = 9; // where the next session size goes
+const F_SIZES = 10; // ring of the newest sessions: (bucket & 0xffff) * 256 + min(packets, 255)
+/**
+ * Session sizes kept per row: enough to judge the alike-session rule (10 sessions, 2 outliers
+ * allowed). Packed into one Float32 each (24 exact bits: 16 for the bucket modulo 65536, 8 for
+ * the size), so the ring costs 12 words a row.
+ */
+export const SIZE_RING = 12;
+const NF = F_SIZES + SIZE_RING;
 
 /**
  * Login-attempt evidence of one VM side: per (peer, auth port), the number of new login-sized
@@ -50,9 +59,9 @@ export class BruteForceState {
     t.add(row, F_PACKETS, packets);
     t.add(row, F_BYTES, bytes);
     let fresh: boolean;
+    const tag = clientPort + 1;
     if (syn >= 0) fresh = syn === 1;
     else {
-      const tag = clientPort + 1;
       fresh =
         t.get(row, F_RECENT) !== tag &&
         t.get(row, F_RECENT + 1) !== tag &&
@@ -64,8 +73,37 @@ export class BruteForceState {
         t.set(row, F_NEXT, (next + 1) & 3);
       }
     }
-    if (fresh) t.slotAdd(row, bucket, 1);
+    if (fresh) {
+      t.slotAdd(row, bucket, 1);
+      const next = t.get(row, F_SIZE_NEXT);
+      t.set(row, F_SIZES + next, (bucket & 0xffff) * 256 + Math.max(1, Math.min(255, Math.round(packets))));
+      t.set(row, F_SIZE_NEXT, next + 1 === SIZE_RING ? 0 : next + 1);
+      t.set(row, F_LAST_TAG, tag);
+    } else if (t.get(row, F_LAST_TAG) === tag) {
+      // A later record of the newest session (NetFlow active timeout, cloud minute): same attempt.
+      const at = F_SIZES + ((t.get(row, F_SIZE_NEXT) + SIZE_RING - 1) % SIZE_RING);
+      const v = t.get(row, at);
+      if (v % 256 < 255) t.set(row, at, v - (v % 256) + Math.min(255, (v % 256) + Math.round(packets)));
+    }
     return t.get(row, F_FLOWS);
+  }
+
+  /**
+   * Sizes (client packets) of the row's newest sessions that started in [from, to], with their
+   * buckets; at most SIZE_RING of them.
+   */
+  sessionSizes(row: number, from: number, to: number): { size: number; bucket: number }[] {
+    const t = this.rows;
+    const out: { size: number; bucket: number }[] = [];
+    const span = to - from;
+    for (let j = 0; j < SIZE_RING; j++) {
+      const v = t.get(row, F_SIZES + j);
+      if (v === 0) continue;
+      const age = (to - Math.floor(v / 256)) & 0xffff;
+      if (age > span) continue;
+      out.push({ size: v % 256, bucket: to - age });
+    }
+    return out;
   }
 
   get entries(): number {
@@ -78,6 +116,12 @@ export class BruteForceState {
  * a typical size), counted per target and per attacker:
  * - one-to-one: 30 sessions in 5 min between two hosts (Zeek's 30 failed logins; CrowdSec ssh-bf's
  *   leak rate of one per 10 s sustained over the window);
+ * - one-to-one, alike (ports whose profile says `alike`, SSH): 10 sessions (CrowdSec ssh-slow-bf's
+ *   capacity; fail2ban bans at 5) that look like one tool repeating one attempt: at least 80% of
+ *   them within 5 packets of their median size (SSHCure: the attack's flows keep one size, a
+ *   deviation of 5 marks something else) and 10 of those alike sessions inside two adjacent
+ *   buckets (a tool starts its guesses back to back; periodic jobs log in a few times a minute at
+ *   most, and people and automation doing real work open sessions of varied sizes);
  * - one-to-many (VM as source): 10 targets with 10+ sessions each (SSHCure's 10 targets);
  * - many-to-one (VM as target): 20 attackers with 10+ sessions each.
  * Backups and long interactive sessions do not count: their flows are far above the packet range
@@ -85,9 +129,39 @@ export class BruteForceState {
  */
 export class BruteForceDetector {
   private readonly service = new Map<number, AuthPortProfile>();
+  private readonly alikePorts = new Set<number>();
 
   constructor(private readonly cfg: DetectionConfig) {
-    for (const p of cfg.bruteForce.ports) this.service.set(p.port, p);
+    for (const p of cfg.bruteForce.ports) {
+      this.service.set(p.port, p);
+      if (p.alike) this.alikePorts.add(p.port);
+    }
+  }
+
+  /**
+   * The alike-session test of one (peer, port) row: its newest sessions in the window are mostly
+   * of one size and enough of those fall into `alikeBuckets` adjacent buckets. Null when not.
+   */
+  private alike(
+    state: BruteForceState,
+    row: number,
+    win: EvalWindow,
+  ): { n: number; alike: number; median: number; burst: number } | null {
+    const c = this.cfg.bruteForce;
+    const s = state.sessionSizes(row, win.from, win.to);
+    if (s.length < c.alikeSessions) return null;
+    const sorted = s.map((x) => x.size).sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    const near = s.filter((x) => Math.abs(x.size - median) <= c.alikePackets);
+    if (near.length < c.alikeShare * s.length) return null;
+    let burst = 0;
+    for (let b = win.from; b <= win.to; b++) {
+      let n = 0;
+      for (const x of near) if (x.bucket >= b && x.bucket < b + c.alikeBuckets) n++;
+      if (n > burst) burst = n;
+    }
+    if (burst < c.alikeSessions) return null;
+    return { n: s.length, alike: near.length, median, burst };
   }
 
   evaluate(state: BruteForceState, role: 'source' | 'target', win: EvalWindow, out: Detection[]): void {
@@ -115,6 +189,25 @@ export class BruteForceDetector {
           c.oneToOneSessions,
           top.sessions,
           `${top.sessions} login-sized sessions between this VM and one host in the window; threshold ${c.oneToOneSessions} (Zeek 30 failed logins; CrowdSec ssh-bf leak 1/10 s)`,
+          true,
+        ),
+      );
+      return;
+    }
+    for (const x of rows) {
+      if (x.sessions < c.alikeSessions) break;
+      if (!this.alikePorts.has(t.port(x.r))) continue;
+      const alike = this.alike(state, x.r, win);
+      if (alike === null) continue;
+      out.push(
+        this.detection(
+          state,
+          [x],
+          win,
+          'brute-force.one-to-one-alike',
+          c.alikeSessions,
+          alike.burst,
+          `${alike.burst} login-sized sessions of near-equal size (${alike.alike} of ${alike.n} within ${c.alikePackets} packets of the median ${alike.median}) between this VM and one host within ${c.alikeBuckets} min; threshold ${c.alikeSessions} (CrowdSec ssh-slow-bf 10; SSHCure attempt size)`,
           true,
         ),
       );

@@ -12,6 +12,11 @@ export interface AuthPortProfile {
   /** Client->server packets of one attempt, inclusive. */
   minPackets: number;
   maxPackets: number;
+  /**
+   * One attempt is one whole encrypted session of a near-constant size (SSH): the lower
+   * alike-session count of `bruteForce.alikeSessions` applies to this port.
+   */
+  alike?: boolean;
 }
 
 /** A UDP service that can be abused as a reflector, with the US-CERT TA14-017A factor. */
@@ -85,6 +90,17 @@ export interface DetectionConfig {
     perTargetSessions: number;
     /** Many attackers -> one VM (distributed): attackers that each made `perTargetSessions`. */
     manyToOneAttackers: number;
+    /**
+     * One attacker -> one target on an `alike` port: sessions of near-equal size, started within
+     * `alikeBuckets` adjacent buckets, that mark one tool repeating one attempt.
+     */
+    alikeSessions: number;
+    /** Sessions within this many client packets of the median session size are alike. */
+    alikePackets: number;
+    /** Share of the pair's sessions in the window that must be alike. */
+    alikeShare: number;
+    /** Adjacent buckets that must hold `alikeSessions` alike sessions (a burst, not a periodic job). */
+    alikeBuckets: number;
   };
 
   flood: {
@@ -121,6 +137,18 @@ export interface DetectionConfig {
     /** Victim: received response bytes per byte of the VM's own requests (unsolicited). */
     victimMinRatio: number;
     victimMinSources: number;
+    /**
+     * Victim, whatever the volume: distinct sources whose UDP from amplification ports the
+     * network DENIED (a stateful firewall admits the answers to the VM's own requests, so denied
+     * ones are unsolicited by construction; Azure NSG logs carry no counters for denied flows).
+     */
+    victimMinDeniedSources: number;
+    /**
+     * TCP reflection victim: distinct sources of header-only SYN-ACKs the VM did not solicit (no
+     * SYN of its own to that host and port: not a pair it reached or probed) or, without TCP
+     * flags, of header-only TCP from a service port denied by a stateful firewall.
+     */
+    tcpReflectionMinSources: number;
     /** Spoofed requests: small requests to many reflectors with (almost) no answers. */
     spoofMinPackets: number;
     spoofMaxAvgBytes: number;
@@ -200,7 +228,12 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
     // published for the others; 4 packets is the least that carries credentials (SYN, ACK,
     // request, FIN) and SSHCure's 51 is kept as the ceiling that separates sessions and transfers.
     ports: [
-      { port: 22, service: 'ssh', minPackets: 11, maxPackets: 51 },
+      { port: 22, service: 'ssh', minPackets: 11, maxPackets: 51, alike: true },
+      // The most common alternate SSH port: the same protocol, so SSHCure's bounds.
+      { port: 2222, service: 'ssh-alt', minPackets: 11, maxPackets: 51, alike: true },
+      // VMware's authentication daemon (vmware-authd), a line protocol: one login needs at least
+      // SYN, ACK, USER, PASS, FIN and the last ACK from the client (6); a banner grab (4-5) is no login.
+      { port: 902, service: 'vmware-authd', minPackets: 6, maxPackets: 51 },
       ...(
         [
           [3389, 'rdp'],
@@ -232,6 +265,18 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
     oneToManyTargets: 10,
     perTargetSessions: 10,
     manyToOneAttackers: 20,
+    // CrowdSec ssh-slow-bf overflows at 10 events (fail2ban bans at 5 failures in 10 min). Flows
+    // cannot see failures, so the lower count needs the shape of automated guessing: SSHCure's
+    // brute-force phase is flows of one size (it calls a deviation of >= 5 packets something
+    // else), so 80% of the sessions within 5 packets of their median (two outliers in ten: a
+    // retransmission, the final success); and the 10 alike sessions within 2 one-minute buckets
+    // (>= 5 a minute; a guessing tool starts attempts back to back, the Zeek sshguess trace makes
+    // 11 in 70 s) so that periodic logins of a monitor or HA check (a few a minute at most) and
+    // people or automation doing real work (sessions of varied sizes) stay under the 30 above.
+    alikeSessions: 10,
+    alikePackets: 5,
+    alikeShare: 0.8,
+    alikeBuckets: 2,
   },
 
   flood: {
@@ -293,6 +338,15 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
     // A VM's own lookups bring back at most ~20x their bytes (DNSSEC); 50x is traffic it never asked for.
     victimMinRatio: 50,
     victimMinSources: 1,
+    // A VM's own lookups go to a handful of resolvers/NTP servers and their answers pass the
+    // stateful firewall; 25 distinct reflectors whose traffic was denied cannot be an accident
+    // (the same distinct-host count as Zeek's horizontal scan).
+    victimMinDeniedSources: 25,
+    // A host answers SYN-ACK only to a SYN. Hundreds of hosts answering SYNs the VM never sent
+    // means its address is the spoofed source of SYNs sent to them (TCP reflection, Kührer et al.
+    // 2014, "Hell of a Handshake"; StopDDoS files it under amplification): 100 is four times the
+    // 25 distinct hosts of Zeek's scan rule, so stray late answers or resets never add up to it.
+    tcpReflectionMinSources: 100,
     spoofMinPackets: 1_000,
     spoofMaxAvgBytes: 100,
     spoofMinDestinations: 10,

@@ -23,6 +23,7 @@ import { MiningDetector, StratumState } from './mining.detector';
 import { ICMP_ECHO_PORT, PortScanDetector, PortScanState } from './port-scan.detector';
 import { RecentPairs } from './recent-pairs';
 import { SpamDetector, SpamState } from './spam.detector';
+import { TcpReflectionDetector, TcpReflectionState } from './tcp-reflection.detector';
 import type { SuppressionRule } from './suppression-rule';
 import { SuppressionSet } from './suppression-set';
 import type { ThreatIntel } from './threat-intel';
@@ -61,6 +62,7 @@ const FLAGS_KNOWN: number = RecordFlag.TCP_FLAGS_KNOWN;
 const F_SYN: number = TcpFlag.SYN;
 const F_ACK: number = TcpFlag.ACK;
 const F_RST: number = TcpFlag.RST;
+const F_FIN: number = TcpFlag.FIN;
 const TCP: number = PROTO_TCP;
 const UDP: number = PROTO_UDP;
 const ICMP: number = PROTO_ICMP;
@@ -78,6 +80,10 @@ const STRATUM = 1 << 7; // established TCP opened toward a stratum port
 const SRC_INIT = 1 << 8; // the record's sender opened the connection
 const DENY = 1 << 9;
 const ICMP_REPLY = 1 << 10; // ICMP echo reply: answers an echo probe
+const REFLECT = 1 << 11; // answer-shaped TCP from a service port (SYN-ACK / reset / denied), maybe unsolicited
+const REFLECT_SRC = 1 << 12; // ... whose sender counts as a distinct reflector (SYN-ACK, or denied without flags)
+/** A SYN-ACK and Linux's 5 retransmissions (tcp_synack_retries): the most one unanswered SYN brings back. */
+const MAX_SYNACK_PACKETS = 6;
 
 /** Port classes. */
 const P_AUTH = 1;
@@ -196,6 +202,7 @@ export class DetectionEngine {
   private readonly spam: (SpamState | undefined)[] = [];
   private readonly hits: (ThreatHitState | undefined)[] = [];
   private readonly stratum: (StratumState | undefined)[] = [];
+  private readonly refl: (TcpReflectionState | undefined)[] = [];
   private readonly samples = new Map<number, SampleBuffer>();
   /** Per track: kinds whose sample buffer is full for now (skip the map on the hot path). */
   private sampleFull = new Uint8Array(1024);
@@ -214,6 +221,7 @@ export class DetectionEngine {
   private readonly spamDetector: SpamDetector;
   private readonly intelDetector: MaliciousPeerDetector;
   private readonly miningDetector: MiningDetector;
+  private readonly reflDetector: TcpReflectionDetector;
   private readonly incidents: IncidentTracker;
 
   private suppression: SuppressionSet;
@@ -274,6 +282,7 @@ export class DetectionEngine {
     this.spamDetector = new SpamDetector(cfg);
     this.intelDetector = new MaliciousPeerDetector(cfg);
     this.miningDetector = new MiningDetector(cfg);
+    this.reflDetector = new TcpReflectionDetector(cfg);
     this.incidents = new IncidentTracker(
       opts.directory,
       opts.onFinding,
@@ -407,6 +416,7 @@ export class DetectionEngine {
     sum(this.spam);
     sum(this.hits);
     sum(this.stratum);
+    sum(this.refl);
     for (const s of this.scan) if (s) dropped += s.pairs.dropped;
     for (const s of this.brute) if (s) dropped += s.rows.dropped;
     const inc = this.incidents.stats;
@@ -459,6 +469,17 @@ export class DetectionEngine {
       // of a reflection attack are not probes).
       if ((deny || synLike) && (known ? synLike || (cls & SRC_INIT) !== 0 : (cls & SRC_INIT) !== 0)) cls |= PROBE;
       else if (established) cls |= EST;
+      // Answer-shaped TCP from the service port: a header-only SYN-ACK (with retransmissions, no
+      // FIN) or reset; without flags, such a flow a stateful firewall denied. Whether the VM asked
+      // for it is decided in feed() (target side only).
+      if (headerOnly && sp < dp && pk <= MAX_SYNACK_PACKETS) {
+        if (known) {
+          if ((f & F_FIN) === 0) {
+            if ((f & (F_SYN | F_ACK)) === (F_SYN | F_ACK)) cls |= REFLECT | REFLECT_SRC;
+            else if ((f & (F_RST | F_SYN)) === F_RST) cls |= REFLECT;
+          }
+        } else if (deny) cls |= REFLECT | REFLECT_SRC;
+      }
       const pc = this.portClass[dp];
       if (pc !== 0 && !deny) {
         if (pc & P_AUTH && !headerOnly && pk >= this.authMin[dp] && pk <= this.authMax[dp]) cls |= LOGIN;
@@ -611,10 +632,15 @@ export class DetectionEngine {
         );
       const key = addressKey(peer, off, fam);
       if (cls & AMP_REQ) am.request(bucket, pk, by, key, role === SOURCE);
-      if (cls & AMP_RESP) am.response(bucket, pk, by, key, this.ampIndex[b.srcPort[i]], role === SOURCE);
+      if (cls & AMP_RESP) {
+        am.response(bucket, pk, by, key, this.ampIndex[b.srcPort[i]], role === SOURCE);
+        if (cls & DENY && role === TARGET) am.deniedResponse(bucket, key);
+      }
       if ((this.sampleFull[tr] & KIND_BIT_AMP) === 0 && am.bucketPackets(bucket) >= 200)
         this.sample(tr, KIND_BIT_AMP, b, i, bucket);
     }
+
+    if (cls & REFLECT && role === TARGET) this.reflection(b, i, tr, vm, peer, off, fam, bucket, cls, pk);
 
     if (role === SOURCE) {
       if (cls & SMTP) {
@@ -643,6 +669,43 @@ export class DetectionEngine {
       const mask = intel.lookup(fam, peer, off);
       if (mask !== 0) this.threatHit(b, i, tr, role, vm, peer, off, fam, bucket, mask, cls, pk, by);
     }
+  }
+
+  /**
+   * An answer-shaped TCP flow reached the VM: it counts toward TCP reflection unless the VM asked
+   * for it, i.e. reached (known pairs) or probed (its scan rows) that host and port. Denied flows
+   * without flags need no check: a stateful firewall passes the answers to the VM's own SYNs.
+   */
+  private reflection(
+    b: FlowBatch,
+    i: number,
+    tr: number,
+    vm: number,
+    peer: Uint32Array,
+    off: number,
+    fam: number,
+    bucket: number,
+    cls: number,
+    pk: number,
+  ): void {
+    const key = addressKey(peer, off, fam);
+    const sp = b.srcPort[i];
+    if ((b.flags[i] & FLAGS_KNOWN) !== 0) {
+      if (this.known.has(vm, pairHash(key, sp))) return;
+      const src = this.srcTrack[vm];
+      if (src >= 0 && this.store.mayHaveProbed(src, key)) {
+        const sc = this.scan[src];
+        if (sc && sc.pairs.find(peer, off, fam, sp) >= 0) return;
+      }
+    }
+    let st = this.refl[tr];
+    if (!st)
+      st = this.refl[tr] = new TcpReflectionState(
+        this.R,
+        this.config.limits.exactDistinct,
+        this.config.limits.hllPrecision,
+      );
+    st.add(bucket, pk, key, (cls & REFLECT_SRC) !== 0);
   }
 
   private threatHit(
@@ -871,6 +934,13 @@ export class DetectionEngine {
         : this.ampDetector.evaluateTarget(am, otherAmp, win, this.heavyOf, tr, mine);
       if (only === null || only === 'amplification') out.push(...mine);
     }
+    const rf = this.refl[tr];
+    if (rf && !ampFired && (only === null || only === 'amplification')) {
+      // Probe pairs the VM's own source side holds (and refused): its answers are no reflection.
+      const sc = other >= 0 ? this.scan[other] : undefined;
+      const ownProbes = sc ? sc.pairs.size + sc.pairs.dropped : 0;
+      this.reflDetector.evaluate(rf, win, ownProbes, () => this.heavyPeers(tr), out);
+    }
     if (only === null || only === 'flood') this.floodDetector.evaluate(store, tr, other, role, win, ampFired, out);
     const sc = this.scan[tr];
     if (sc && (only === null || only === 'port-scan')) {
@@ -930,6 +1000,7 @@ export class DetectionEngine {
     this.spam[tr] = undefined;
     this.hits[tr] = undefined;
     this.stratum[tr] = undefined;
+    this.refl[tr] = undefined;
     for (let k = 0; k < 7; k++) this.samples.delete(tr * 8 + k);
     this.sampleFull[tr] = 0;
     this.sampleHas[tr] = 0;
