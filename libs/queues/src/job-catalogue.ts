@@ -26,12 +26,17 @@ export interface JobCatalogue {
     'mail.send': { outboxId: string };
   };
   escalation: {
-    'escalation.deadline': { caseId: string; deadlineAt: string };
-    'escalation.reminder': { caseId: string; reminder: string };
+    /** A case's deadline is due; `round` is bumped when escalation may act again on the same deadline. */
+    'escalation.deadline': { caseId: string; deadlineAt: string; round: number };
+    /** A reminder (or the final warning) is due. */
+    'escalation.reminder': { caseId: string; remindAt: string };
+    /** Re-check the traffic now (the owner reported a fix); never shuts down by itself. */
+    'escalation.recheck': { caseId: string; reason: string };
   };
   'deployment-control': {
-    'deployment.shutdown': { caseId: string; deploymentId: string; requestId: string };
-    'deployment.restart': { caseId: string; deploymentId: string; requestId: string };
+    /** Deliver the stored request `actionId` (deployment_actions: key, body) to the control plane. */
+    'deployment.shutdown': { caseId: string; actionId: string };
+    'deployment.restart': { caseId: string; actionId: string };
   };
 }
 

@@ -125,6 +125,43 @@ export const envSchema = z.object({
   THREAT_LISTS: threatLists,
   CLOUD_PREFIXES: cidrList,
   INVENTORY_REFRESH: duration('5m'),
+  // Cases and escalation (libs/cases, libs/escalation, libs/deployment-control; see their READMEs).
+  /** Deadline of source cases for floods, amplification and any critical source case: they hurt others now. */
+  CASE_DEADLINE_FLOOD: duration('4h'),
+  /** How many extensions one case may be granted, and how much time they may add in total. */
+  CASE_EXTENSION_MAX_COUNT: z.coerce.number().int().min(0).max(20).default(2),
+  CASE_EXTENSION_MAX_TOTAL: duration('72h'),
+  /** Reminders before a deadline: shares of the time given (`50%`) or durations before it (`1h`); `none`. */
+  CASE_REMINDERS: z
+    .string()
+    .default('50%,1h')
+    .refine(
+      (v) =>
+        v.trim() === 'none' ||
+        v.split(',').every((p) => /^\s*(([1-9]\d?(\.\d+)?%)|(\d+(\.\d+)?\s*(ms|s|m|h|d)?))\s*$/.test(p)),
+      {
+        message:
+          'expected shares of the time given (50%) or durations before the deadline (1h), comma-separated, or none',
+      },
+    ),
+  /** A case closed as mitigated or true positive is reopened by a finding within this time; later, a new case opens. */
+  CASE_REOPEN_WINDOW: duration('24h'),
+  /** How long a false-positive verdict keeps the same rule's findings on that VM from opening a case. */
+  CASE_FALSE_POSITIVE_MEMORY: duration('7d'),
+  /** How often the reconciler re-enqueues from PostgreSQL what is due (deadlines, reminders, control-plane calls). */
+  ESCALATION_RECONCILE_INTERVAL: duration('1m'),
+  /** Time-out of one call to the control plane; a time-out is retried like a 5xx. */
+  DEPLOYMENT_CONTROL_TIMEOUT: duration('10s'),
+  /** How long the job of a worker that died stays locked before another worker takes it over (control-plane calls). */
+  JOB_LOCK_DURATION: duration('30s'),
+  // Mail (libs/mail; see its README).
+  /** Largest inbound message the SMTP receiver takes; a bigger one is refused with 552. */
+  MAIL_MAX_INBOUND_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  /** How often queued or stuck outbound mail (and replies not yet handed to cases) is picked up again from PostgreSQL. */
+  MAIL_RECONCILE_INTERVAL: duration('1m'),
+  /** Optional mailbox polled for replies, e.g. imaps://user:pass@imap.example.com/INBOX (unset: no polling). */
+  IMAP_URL: url(['imap:', 'imaps:']).optional(),
+  IMAP_POLL_INTERVAL: duration('1m'),
 });
 
 export type AppConfig = z.output<typeof envSchema>;

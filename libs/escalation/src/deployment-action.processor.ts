@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { z } from 'zod';
+import { APP_CONFIG, type AppConfig } from '@sg/common';
+import { CaseEscalationService, settleWorkerConnections } from '@sg/cases';
+import { DeploymentActionsService } from '@sg/deployment-control';
+import { QueueName, QueueService } from '@sg/queues';
+
+const actionJob = z.object({ caseId: z.uuid(), actionId: z.uuid() });
+
+/** How long shutdown waits for a control-plane call in flight (it has its own time-out) before giving up on it. */
+const CLOSE_GRACE_MS = 30_000;
+
+/**
+ * The "deployment-control" queue: delivers stored shutdown/restart requests and applies the
+ * answers to their cases. It builds its BullMQ worker itself (instead of @Processor) because the
+ * lock duration comes from configuration: JOB_LOCK_DURATION is how soon another worker takes over
+ * a request from a worker that died mid-call — and that one sends the same key and bytes, so the
+ * control plane still acts once.
+ *
+ * Outcomes: 2xx -> the case is shut down (or restarted); 4xx -> recorded on the case for
+ * responders, the job fails for good (UnrecoverableError); 5xx/time-out -> thrown and retried
+ * with backoff, and recorded as a failure when the last attempt fails too.
+ */
+@Injectable()
+export class DeploymentActionProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeploymentActionProcessor.name);
+  private worker: Worker | null = null;
+
+  constructor(
+    private readonly queues: QueueService,
+    private readonly cases: CaseEscalationService,
+    private readonly actions: DeploymentActionsService,
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+  ) {}
+
+  /** The running worker (tests stop it to play a crash). */
+  get bullWorker(): Worker | null {
+    return this.worker;
+  }
+
+  onApplicationBootstrap(): void {
+    const queue = this.queues.queue(QueueName.DEPLOYMENT_CONTROL);
+    this.worker = new Worker(QueueName.DEPLOYMENT_CONTROL, (job, token) => this.process(job, token), {
+      connection: queue.opts.connection,
+      prefix: queue.opts.prefix,
+      concurrency: 4,
+      lockDuration: this.cfg.JOB_LOCK_DURATION,
+      stalledInterval: this.cfg.JOB_LOCK_DURATION,
+      maxStalledCount: 3,
+    });
+    this.worker.on('error', (err) => this.logger.warn(`deployment-control worker: ${err.message}`));
+  }
+
+  /** Lets a request in flight finish (its answer is recorded), bounded so a stuck Redis cannot hold the process. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.worker) return;
+    await settleWorkerConnections(this.worker, 5000);
+    const closed = await Promise.race([
+      this.worker.close().then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), CLOSE_GRACE_MS).unref()),
+    ]);
+    if (!closed)
+      this.logger.warn(
+        'deployment-control worker did not close in time; its job is taken over after JOB_LOCK_DURATION',
+      );
+  }
+
+  async process(job: Job, _token?: string): Promise<string> {
+    if (job.name !== 'deployment.shutdown' && job.name !== 'deployment.restart') {
+      throw new UnrecoverableError(`unknown job ${job.name} on the deployment-control queue`);
+    }
+    const parsed = actionJob.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`bad ${job.name} job: ${parsed.error.issues[0].message}`);
+    const { caseId, actionId } = parsed.data;
+
+    const claim = await this.cases.claimAction(caseId, actionId);
+    if (!claim.proceed) {
+      if (claim.unknown) throw new UnrecoverableError(`${job.name}: ${claim.why}`);
+      return `skipped: ${claim.why}`;
+    }
+    const result = await this.actions.send(claim.action);
+    if (result.outcome === 'done') {
+      await this.cases.actionSucceeded(caseId, actionId, result.status, this.actions.providerName);
+      return `done (${result.status})`;
+    }
+    if (result.outcome === 'rejected') {
+      await this.cases.actionFailed(caseId, actionId, result.status, result.error);
+      throw new UnrecoverableError(result.error);
+    }
+    const attempts = job.opts.attempts ?? 1;
+    if (job.attemptsMade + 1 >= attempts) {
+      await this.cases.actionFailed(
+        caseId,
+        actionId,
+        result.status,
+        `${result.error} (gave up after ${attempts} attempts)`,
+      );
+      throw new UnrecoverableError(result.error);
+    }
+    throw new Error(result.error);
+  }
+}

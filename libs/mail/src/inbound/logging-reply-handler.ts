@@ -1,0 +1,24 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ReplyDecision } from './reply-decision';
+import type { ReplyHandler } from './reply-handler';
+
+/** The default ReplyHandler until the cases module provides one: a log line per decision. */
+@Injectable()
+export class LoggingReplyHandler implements ReplyHandler {
+  private readonly logger = new Logger('ReplyHandler');
+
+  async handle(d: ReplyDecision): Promise<void> {
+    this.logger.log(
+      {
+        inboundMessageId: d.inboundMessageId,
+        caseId: d.caseId,
+        matchedBy: d.matchedBy,
+        automatic: d.automatic,
+        verifiedSender: d.verifiedSender,
+        intent: d.intent.kind,
+        bounceRecipients: d.bounceRecipients,
+      },
+      'reply received',
+    );
+  }
+}

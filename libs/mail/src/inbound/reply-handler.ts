@@ -1,0 +1,13 @@
+import type { ReplyDecision } from './reply-decision';
+
+/**
+ * Where decisions about replies go. The cases module provides the real one (timeline entries,
+ * extension and exception requests, fixed reports) through MailModule.forRoot({replyHandler});
+ * the default only logs. Must be idempotent on decision.inboundMessageId (see ReplyDecision).
+ * A throw is recorded and the decision is handed over again by the mail reconciler.
+ */
+export interface ReplyHandler {
+  handle(decision: ReplyDecision): Promise<void>;
+}
+
+export const REPLY_HANDLER = Symbol('REPLY_HANDLER');
