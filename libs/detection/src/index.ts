@@ -11,3 +11,4 @@ export * from './engine/severity';
 export * from './nest/detection.service';
 export * from './nest/findings-publisher';
 export * from './nest/detection.module';
+export * from './nest/suppression-sync.service';

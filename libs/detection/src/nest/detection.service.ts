@@ -90,8 +90,12 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     this.engine.process(batch);
   }
 
+  /** How many approved exceptions the engine holds (for tests and the console). */
+  suppressionRuleCount = 0;
+
   setSuppressionRules(rules: SuppressionRule[]): void {
     this.engine.setSuppressionRules(rules);
+    this.suppressionRuleCount = rules.length;
   }
 
   recheck(vmSlot: number, role: FindingRole, kind: FindingKind, windowMs: number): RecheckResult {
