@@ -6,7 +6,7 @@ import { QueueName } from '@sg/queues';
 import { findingDocumentSchema } from './finding.schema';
 import { FindingsBatcher } from './findings-batcher.service';
 import type { IngestSummary } from './open-case.service';
-import { settleWorkerConnections } from './settle-worker-connections';
+import { settleWorkerConnections } from '@sg/queues';
 
 /**
  * Consumes the "findings" queue. Outcomes: a malformed job can never succeed (UnrecoverableError,

@@ -26,7 +26,6 @@ export * from './case-query.service';
 export * from './open-case.service';
 export * from './findings.processor';
 export * from './findings-batcher.service';
-export * from './settle-worker-connections';
 export * from './suppression-rules.service';
 export * from './suppression-rules.module';
 export * from './case-view';

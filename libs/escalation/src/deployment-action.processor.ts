@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@sg/common';
-import { CaseEscalationService, settleWorkerConnections } from '@sg/cases';
+import { CaseEscalationService } from '@sg/cases';
+import { settleWorkerConnections } from '@sg/queues';
 import { DeploymentActionsService } from '@sg/deployment-control';
 import { QueueName, QueueService } from '@sg/queues';
 

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { z } from 'zod';
-import { settleWorkerConnections } from '@sg/cases';
+import { settleWorkerConnections } from '@sg/queues';
 import { QueueName } from '@sg/queues';
 import { EscalationService } from './escalation.service';
 

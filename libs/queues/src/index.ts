@@ -4,3 +4,4 @@ export * from './queue.service';
 export * from './queues.module';
 export * from './redis.module';
 export * from './finding-document';
+export * from './settle-worker-connections';

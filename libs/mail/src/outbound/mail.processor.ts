@@ -6,7 +6,7 @@ import { QueueName } from '@sg/queues';
 import { MailTransport } from './mail-transport';
 import { OutboxRepository } from './outbox.repository';
 import { RecipientStateRepository } from './recipient-state.repository';
-import { settleWorkerConnections } from './settle-worker-connections';
+import { settleWorkerConnections } from '@sg/queues';
 import { classifySmtpFailure } from './smtp-failure';
 
 const sendJob = z.object({ outboxId: z.uuid() });

@@ -4,10 +4,10 @@ import type { Worker } from 'bullmq';
 const SETTLED = new Set(['ready', 'end', 'wait']);
 
 /**
- * Waits (bounded) until a BullMQ worker's connections are not in the middle of a reconnect: BullMQ
- * 6 can wait forever in Worker.close() when its blocking connection sits in the reconnect back-off
- * (e.g. a process stopped right after Redis came back). A copy of libs/cases'
- * settle-worker-connections.ts, so mail does not depend on cases; both belong in @sg/queues.
+ * Waits (bounded) until a BullMQ worker's connections are not in the middle of a reconnect.
+ * BullMQ 6 can wait forever in Worker.close() when it is called while its blocking connection sits in
+ * the reconnect back-off (the 'end' event it waits for never comes) — e.g. a process stopped right
+ * after Redis came back. Every processor calls this before close().
  */
 export async function settleWorkerConnections(worker: Worker, timeoutMs: number): Promise<void> {
   const backend = worker.backend as unknown as {
