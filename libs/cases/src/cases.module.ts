@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeploymentControlModule } from '@sg/deployment-control';
+import { MailCaseNotifier, MailModule } from '@sg/mail';
 import { CaseActionsService } from './case-actions.service';
 import { CaseEscalationService } from './case-escalation.service';
 import { CaseFindingEntity } from './case-finding.entity';
@@ -14,7 +15,6 @@ import { CaseTransitions } from './case-transitions.service';
 import { CaseEntity } from './case.entity';
 import { CaseRepository } from './case.repository';
 import { CustomerActionsService } from './customer-actions.service';
-import { LoggingCaseNotifier } from './logging-case-notifier';
 import { OpenCaseService } from './open-case.service';
 import { SuppressionRulesModule } from './suppression-rules.module';
 
@@ -28,6 +28,7 @@ import { SuppressionRulesModule } from './suppression-rules.module';
     TypeOrmModule.forFeature([CaseEntity, CaseTimelineEntryEntity, CaseFindingEntity]),
     DeploymentControlModule,
     SuppressionRulesModule,
+    MailModule.forRoot(),
   ],
   providers: [
     CaseRepository,
@@ -35,7 +36,8 @@ import { SuppressionRulesModule } from './suppression-rules.module';
     CaseTransitions,
     CaseScheduler,
     CaseNotices,
-    { provide: CASE_NOTIFIER, useClass: LoggingCaseNotifier },
+    // Owners hear of their cases by e-mail (LoggingCaseNotifier is the mail-less fallback).
+    { provide: CASE_NOTIFIER, useExisting: MailCaseNotifier },
     OpenCaseService,
     CaseEscalationService,
     CaseActionsService,

@@ -31,3 +31,4 @@ export type { ExtensionDeniedModel } from './templates/extension-denied.template
 export type { ExceptionReceivedModel } from './templates/exception-received.template';
 export type { ExceptionApprovedModel } from './templates/exception-approved.template';
 export type { ExceptionRejectedModel } from './templates/exception-rejected.template';
+export * from './outbound/mail-case-notifier';

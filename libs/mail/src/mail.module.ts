@@ -7,6 +7,7 @@ import { InboundMessageRepository } from './inbound/inbound-message.repository';
 import { LoggingReplyHandler } from './inbound/logging-reply-handler';
 import { OutboxCaseDirectory } from './inbound/outbox-case-directory';
 import { REPLY_HANDLER, type ReplyHandler } from './inbound/reply-handler';
+import { MailCaseNotifier } from './outbound/mail-case-notifier';
 import { MailThreadEntity } from './outbound/mail-thread.entity';
 import { MailThreadRepository } from './outbound/mail-thread.repository';
 import { OutboxEntity } from './outbound/outbox.entity';
@@ -48,6 +49,7 @@ export class MailModule {
         RecipientStateRepository,
         InboundMessageRepository,
         OutboxService,
+        MailCaseNotifier,
         InboundMailService,
         { provide: CASE_DIRECTORY, useClass: options.caseDirectory ?? OutboxCaseDirectory },
         { provide: REPLY_HANDLER, useClass: options.replyHandler ?? LoggingReplyHandler },
@@ -55,6 +57,7 @@ export class MailModule {
       exports: [
         TemplateRenderer,
         OutboxService,
+        MailCaseNotifier,
         InboundMailService,
         OutboxRepository,
         MailThreadRepository,
