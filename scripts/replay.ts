@@ -14,6 +14,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig, type AppConfig } from '@sg/common';
 import { CoreModule } from '@sg/core';
+import { DetectionModule } from '@sg/detection';
 import { AwsVpcParser, AzureFlowLogParser, FlowBatch, FlowSource, FlowPipelineService, FlowsModule } from '@sg/flows';
 
 type Format = 'aws-vpc' | 'azure';
@@ -21,7 +22,7 @@ type Format = 'aws-vpc' | 'azure';
 @Module({})
 class ReplayModule {
   static with(cfg: AppConfig): DynamicModule {
-    return { module: ReplayModule, imports: [CoreModule.forRoot(cfg), FlowsModule] };
+    return { module: ReplayModule, imports: [CoreModule.forRoot(cfg), FlowsModule, DetectionModule] };
   }
 }
 

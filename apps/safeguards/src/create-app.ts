@@ -23,7 +23,8 @@ export async function createApp(roles: Role[], config: AppConfig): Promise<NestE
   app.useBodyParser('json', {
     limit: '64mb',
     type: (req: IncomingMessage) =>
-      !req.url?.startsWith('/api/v1/flows/') && /^application\/([\w.+-]+\+)?json/i.test(req.headers['content-type'] ?? ''),
+      !req.url?.startsWith('/api/v1/flows/') &&
+      /^application\/([\w.+-]+\+)?json/i.test(req.headers['content-type'] ?? ''),
   });
   app.enableShutdownHooks();
   if (roles.includes('api')) {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeploymentControlModule } from '@sg/deployment-control';
-import { MailCaseNotifier, MailModule } from '@sg/mail';
+import { MailCaseNotifier } from '@sg/mail';
 import { CaseActionsService } from './case-actions.service';
 import { CaseEscalationService } from './case-escalation.service';
 import { CaseFindingEntity } from './case-finding.entity';
@@ -9,6 +9,7 @@ import { CaseNotices } from './case-notices.service';
 import { CASE_NOTIFIER } from './case-notifier';
 import { CasePolicy } from './case-policy';
 import { CaseQueryService } from './case-query.service';
+import { CaseReplyHandler } from './case-reply-handler';
 import { CaseScheduler } from './case-scheduler.service';
 import { CaseTimelineEntryEntity } from './case-timeline-entry.entity';
 import { CaseTransitions } from './case-transitions.service';
@@ -28,7 +29,6 @@ import { SuppressionRulesModule } from './suppression-rules.module';
     TypeOrmModule.forFeature([CaseEntity, CaseTimelineEntryEntity, CaseFindingEntity]),
     DeploymentControlModule,
     SuppressionRulesModule,
-    MailModule.forRoot(),
   ],
   providers: [
     CaseRepository,
@@ -43,6 +43,7 @@ import { SuppressionRulesModule } from './suppression-rules.module';
     CaseActionsService,
     CustomerActionsService,
     CaseQueryService,
+    CaseReplyHandler,
   ],
   exports: [
     CASE_NOTIFIER,

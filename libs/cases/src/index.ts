@@ -33,3 +33,4 @@ export * from './cases.module';
 export * from './cases-api.module';
 export * from './cases-worker.module';
 export type { DueCase, CaseFilter } from './case.repository';
+export * from './case-reply-handler';

@@ -32,3 +32,4 @@ export type { ExceptionReceivedModel } from './templates/exception-received.temp
 export type { ExceptionApprovedModel } from './templates/exception-approved.template';
 export type { ExceptionRejectedModel } from './templates/exception-rejected.template';
 export * from './outbound/mail-case-notifier';
+export * from './inbound/logging-reply-handler';

@@ -37,6 +37,9 @@ export class MailModule {
   static forRoot(options: MailModuleOptions = {}): DynamicModule {
     return {
       module: MailModule,
+      // One instance per application, shared by every role (cases send notices through it, the
+      // worker's SMTP receiver hands replies to the same REPLY_HANDLER the cases module registers with).
+      global: true,
       imports: [
         TypeOrmModule.forFeature([OutboxEntity, MailThreadEntity, RecipientStateEntity, InboundMessageEntity]),
         ...(options.imports ?? []),

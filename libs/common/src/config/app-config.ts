@@ -131,6 +131,8 @@ export const envSchema = z.object({
   /** How many extensions one case may be granted, and how much time they may add in total. */
   CASE_EXTENSION_MAX_COUNT: z.coerce.number().int().min(0).max(20).default(2),
   CASE_EXTENSION_MAX_TOTAL: duration('72h'),
+  /** A case's first extension asked for by e-mail is granted at once when it asks for no more than this. */
+  CASE_EXTENSION_AUTO_GRANT: duration('48h'),
   /** Reminders before a deadline: shares of the time given (`50%`) or durations before it (`1h`); `none`. */
   CASE_REMINDERS: z
     .string()
