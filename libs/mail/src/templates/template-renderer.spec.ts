@@ -176,3 +176,16 @@ describe('mail formatting (UTC, stable across ICU builds)', () => {
     expect(mailFormat.date('not a date')).toBe('not a date');
   });
 });
+
+describe('plain-text layout', () => {
+  // The text part is what many owners read: a value must sit inside its sentence and each fact on
+  // its own labelled line (a reformatted template once put every value on a line of its own).
+  it('keeps sentences and labelled facts on one line', () => {
+    const { text } = render('red-source');
+    const m = SAMPLES['red-source'];
+    expect(text).toMatch(/^\s*VM:\s+\S.*\(.+\)$/m);
+    expect(text).toMatch(/^[\d,.]+ flows, [\d,.]+ packets and \S+ \S* ?between$/m);
+    expect(text).toContain(`VM:            ${m.case.vm.name} (${m.case.vm.id})`);
+    expect(text.split('\n').filter((l) => /^\s*[\d,.]+\s*$/.test(l))).toEqual([]);
+  });
+});
