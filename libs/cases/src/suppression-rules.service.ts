@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { APP_CONFIG, DomainException, type AppConfig } from '@sg/common';
-import { createRedisClient, REDIS, type FindingKind, type FindingRole } from '@sg/queues';
+import { listenForChanges, REDIS, type FindingKind, type FindingRole } from '@sg/queues';
 import { SuppressionMatcher } from './suppression-matcher';
 import type { SuppressionRuleDocument } from './suppression-rule-document';
 import { SuppressionRuleEntity } from './suppression-rule.entity';
@@ -46,14 +46,14 @@ export class SuppressionRulesService implements OnModuleInit, OnApplicationShutd
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.subscriber = createRedisClient(this.cfg.REDIS_URL, 'safeguards-suppressions-sub', true);
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', () => this.invalidate());
-    this.subscriber.on('ready', () => this.invalidate());
-    // Not awaited: a Redis that is down must not stop start-up; the cache expiry covers the gap.
-    this.subscriber.subscribe(SUPPRESSIONS_CHANGED_CHANNEL).catch((err: Error) => {
-      this.logger.warn(`suppression change subscription failed, relying on expiry: ${err.message}`);
+    const notices = listenForChanges(this.cfg.REDIS_URL, 'safeguards-suppressions-sub', SUPPRESSIONS_CHANGED_CHANNEL, {
+      onNotice: () => this.invalidate(),
+      onReconnect: () => this.invalidate(),
+      // The cache expiry covers the gap.
+      onSubscribeError: (err) =>
+        this.logger.warn(`suppression change subscription failed, relying on expiry: ${err.message}`),
     });
+    this.subscriber = notices.subscriber;
   }
 
   onApplicationShutdown(): void {

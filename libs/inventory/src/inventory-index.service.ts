@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG, parseIPv4, parseIPv6, PrefixSet, type AppConfig } from '@sg/common';
-import { createRedisClient } from '@sg/queues';
+import { listenForChanges } from '@sg/queues';
 import { AddressIndex, AddressIndexBuilder } from './address-index';
 import { InventoryRepository } from './inventory.repository';
 import { VmRegistry } from './vm-registry';
@@ -43,16 +43,16 @@ export class InventoryIndexService implements OnModuleInit, OnApplicationShutdow
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    this.subscriber = createRedisClient(this.cfg.REDIS_URL, 'safeguards-inventory-sub', true);
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (_channel, version) => {
-      if (Number(version) > this.loadedVersion) void this.reload();
+    const notices = listenForChanges(this.cfg.REDIS_URL, 'safeguards-inventory-sub', INVENTORY_CHANGED_CHANNEL, {
+      onNotice: (version) => {
+        if (Number(version) > this.loadedVersion) void this.reload();
+      },
+      onReconnect: () => void this.refreshIfStale(),
+      onSubscribeError: (err) =>
+        this.logger.warn(`inventory change subscription failed, relying on periodic refresh: ${err.message}`),
     });
-    // After a reconnect we may have missed announcements: check the version.
-    this.subscriber.on('ready', () => void this.refreshIfStale());
-    await this.subscriber.subscribe(INVENTORY_CHANGED_CHANNEL).catch((err: Error) => {
-      this.logger.warn(`inventory change subscription failed, relying on periodic refresh: ${err.message}`);
-    });
+    this.subscriber = notices.subscriber;
+    await notices.subscribed;
     this.timer = setInterval(() => void this.refreshIfStale(), this.cfg.INVENTORY_REFRESH);
     this.timer.unref();
   }

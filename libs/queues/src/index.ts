@@ -5,3 +5,4 @@ export * from './queues.module';
 export * from './redis.module';
 export * from './finding-document';
 export * from './settle-worker-connections';
+export * from './change-notices';

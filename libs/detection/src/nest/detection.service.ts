@@ -47,7 +47,12 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
       onFinding: publisher.publish,
       threatIntel: this.intel,
     });
-    const engine = this.engine;
+    // One scrape reads several figures; the engine's stats() walks every VM side, so take it once.
+    let snapshot = { at: 0, stats: this.engine.stats() };
+    const engineStats = () => {
+      if (Date.now() - snapshot.at > 1000) snapshot = { at: Date.now(), stats: this.engine.stats() };
+      return snapshot.stats;
+    };
     const stat = (name: string, help: string, read: () => number) =>
       new Gauge({
         name: `safeguards_detection_${name}`,
@@ -57,16 +62,16 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
           this.set(read());
         },
       });
-    stat('records_total', 'Records fed to detection', () => engine.stats().records);
-    stat('late_dropped_total', 'Records older than the lateness bound, dropped', () => engine.stats().lateDropped);
-    stat('findings_emitted_total', 'Finding updates emitted', () => engine.stats().findingsEmitted);
+    stat('records_total', 'Records fed to detection', () => engineStats().records);
+    stat('late_dropped_total', 'Records older than the lateness bound, dropped', () => engineStats().lateDropped);
+    stat('findings_emitted_total', 'Finding updates emitted', () => engineStats().findingsEmitted);
     stat(
       'findings_suppressed_total',
       'Findings matched by an approved exception',
-      () => engine.stats().findingsSuppressed,
+      () => engineStats().findingsSuppressed,
     );
-    stat('active_incidents', 'Incidents going on now', () => engine.stats().activeIncidents);
-    stat('tracked_vm_sides', 'VM sides (VM x role) held in memory', () => engine.stats().tracks);
+    stat('active_incidents', 'Incidents going on now', () => engineStats().activeIncidents);
+    stat('tracked_vm_sides', 'VM sides (VM x role) held in memory', () => engineStats().tracks);
     stat('findings_waiting', 'Findings waiting for the queue', () => publisher.backlog);
   }
 

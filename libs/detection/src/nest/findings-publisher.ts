@@ -21,8 +21,6 @@ export class FindingsPublisher implements OnApplicationShutdown {
   private flushing: Promise<void> | null = null;
   published = 0;
   failures = 0;
-  /** Wall-clock ms when each finding was handed over, for the latency figure. */
-  readonly lastLatencyMs: number[] = [];
 
   constructor(private readonly queues: QueueService) {}
 

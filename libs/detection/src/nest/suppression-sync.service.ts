@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type Redis from 'ioredis';
 import { SUPPRESSIONS_CHANGED_CHANNEL, SuppressionRulesService } from '@sg/cases';
 import { APP_CONFIG, type AppConfig } from '@sg/common';
-import { createRedisClient } from '@sg/queues';
+import { listenForChanges } from '@sg/queues';
 import { DetectionService } from './detection.service';
 
 /** Safety net beside the change notices: rules are re-read this often even if a notice was lost. */
@@ -28,13 +28,18 @@ export class SuppressionSyncService implements OnModuleInit, OnApplicationShutdo
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    this.subscriber = createRedisClient(this.cfg.REDIS_URL, 'safeguards-detection-suppressions', true);
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', () => void this.reload());
-    this.subscriber.on('ready', () => void this.reload());
-    this.subscriber.subscribe(SUPPRESSIONS_CHANGED_CHANNEL).catch((err: Error) => {
-      this.logger.warn(`suppression change subscription failed, relying on the periodic reload: ${err.message}`);
-    });
+    const notices = listenForChanges(
+      this.cfg.REDIS_URL,
+      'safeguards-detection-suppressions',
+      SUPPRESSIONS_CHANGED_CHANNEL,
+      {
+        onNotice: () => void this.reload(),
+        onReconnect: () => void this.reload(),
+        onSubscribeError: (err) =>
+          this.logger.warn(`suppression change subscription failed, relying on the periodic reload: ${err.message}`),
+      },
+    );
+    this.subscriber = notices.subscriber;
     this.timer = setInterval(() => void this.reload(), RELOAD_MS);
     this.timer.unref();
   }
