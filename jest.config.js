@@ -3,7 +3,11 @@
 const { compilerOptions } = require('./tsconfig.json');
 
 const moduleNameMapper = Object.fromEntries(
-  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+  // `@sg/x/*` aliases (deep imports that avoid a lib's Nest-laden index) become `^@sg/x/(.*)$`.
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [
+    `^${alias.replace('/*', '/(.*)')}$`,
+    `<rootDir>/${target.replace('*', '$1')}`,
+  ]),
 );
 // Type checking is done once by `npm run typecheck`; tests only transpile, which keeps them fast.
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };

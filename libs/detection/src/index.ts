@@ -12,3 +12,4 @@ export * from './nest/detection.service';
 export * from './nest/findings-publisher';
 export * from './nest/detection.module';
 export * from './nest/suppression-sync.service';
+export * from './threaded/detection-thread';

@@ -53,6 +53,9 @@ export const RecordFlag = {
   TCP_FLAGS_KNOWN: 0x01,
 } as const;
 
+/** 4 float64 + 11 uint32/int32 + 2 uint16 + 6 uint8 columns. */
+const BYTES_PER_RECORD = 4 * 8 + 11 * 4 + 2 * 2 + 6;
+
 export class FlowBatch {
   length = 0;
   /** Where this batch came from; a batch never mixes sources or exporters. */
@@ -80,28 +83,47 @@ export class FlowBatch {
   readonly dstVm: Int32Array;
   readonly direction: Uint8Array;
 
+  /** Bytes of memory one batch of `capacity` records takes (see the `memory` constructor argument). */
+  static byteLength(capacity: number): number {
+    // Widest columns first keeps every column aligned; rounded so batches can be laid end to end.
+    return (capacity * BYTES_PER_RECORD + 7) & ~7;
+  }
+
   constructor(
     readonly capacity: number,
     /** Called when the batch is full (before the next record is added) and on flush(). */
     private readonly onFull: (batch: FlowBatch) => void = () => {},
+    /**
+     * Where the columns live: by default fresh memory; a SharedArrayBuffer region (at least
+     * byteLength(capacity) bytes from byteOffset) lets another thread read the batch in place.
+     */
+    memory?: ArrayBufferLike,
+    byteOffset = 0,
   ) {
-    this.startMs = new Float64Array(capacity);
-    this.endMs = new Float64Array(capacity);
-    this.family = new Uint8Array(capacity);
-    this.srcAddr = new Uint32Array(capacity * 4);
-    this.dstAddr = new Uint32Array(capacity * 4);
-    this.srcPort = new Uint16Array(capacity);
-    this.dstPort = new Uint16Array(capacity);
-    this.proto = new Uint8Array(capacity);
-    this.tcpFlags = new Uint8Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.action = new Uint8Array(capacity);
-    this.packets = new Float64Array(capacity);
-    this.bytes = new Float64Array(capacity);
-    this.sampling = new Uint32Array(capacity);
-    this.srcVm = new Int32Array(capacity);
-    this.dstVm = new Int32Array(capacity);
-    this.direction = new Uint8Array(capacity);
+    const buf = memory ?? new ArrayBuffer(FlowBatch.byteLength(capacity));
+    let o = byteOffset;
+    const take = (bytes: number): number => {
+      const at = o;
+      o += bytes;
+      return at;
+    };
+    this.startMs = new Float64Array(buf, take(capacity * 8), capacity);
+    this.endMs = new Float64Array(buf, take(capacity * 8), capacity);
+    this.packets = new Float64Array(buf, take(capacity * 8), capacity);
+    this.bytes = new Float64Array(buf, take(capacity * 8), capacity);
+    this.srcAddr = new Uint32Array(buf, take(capacity * 16), capacity * 4);
+    this.dstAddr = new Uint32Array(buf, take(capacity * 16), capacity * 4);
+    this.sampling = new Uint32Array(buf, take(capacity * 4), capacity);
+    this.srcVm = new Int32Array(buf, take(capacity * 4), capacity);
+    this.dstVm = new Int32Array(buf, take(capacity * 4), capacity);
+    this.srcPort = new Uint16Array(buf, take(capacity * 2), capacity);
+    this.dstPort = new Uint16Array(buf, take(capacity * 2), capacity);
+    this.family = new Uint8Array(buf, take(capacity), capacity);
+    this.proto = new Uint8Array(buf, take(capacity), capacity);
+    this.tcpFlags = new Uint8Array(buf, take(capacity), capacity);
+    this.flags = new Uint8Array(buf, take(capacity), capacity);
+    this.action = new Uint8Array(buf, take(capacity), capacity);
+    this.direction = new Uint8Array(buf, take(capacity), capacity);
   }
 
   /**
@@ -189,5 +211,40 @@ export class FlowBatch {
     this.dstVm[j] = other.dstVm[i];
     this.direction[j] = other.direction[i];
     return j;
+  }
+
+  /**
+   * Appends the attributed records (direction set) of another batch's records [from, to), column
+   * by column when all of them are; the caller makes sure they fit. Answers how many were copied.
+   */
+  appendAttributed(other: FlowBatch, from = 0, to = other.length): number {
+    let all = true;
+    for (let i = from; i < to; i++) if (other.direction[i] === 0) all = false;
+    if (!all) {
+      const before = this.length;
+      for (let i = from; i < to; i++) if (other.direction[i] !== 0) this.copyFrom(other, i);
+      return this.length - before;
+    }
+    const at = this.length;
+    const n = to - from;
+    this.startMs.set(other.startMs.subarray(from, to), at);
+    this.endMs.set(other.endMs.subarray(from, to), at);
+    this.packets.set(other.packets.subarray(from, to), at);
+    this.bytes.set(other.bytes.subarray(from, to), at);
+    this.srcAddr.set(other.srcAddr.subarray(from * 4, to * 4), at * 4);
+    this.dstAddr.set(other.dstAddr.subarray(from * 4, to * 4), at * 4);
+    this.sampling.set(other.sampling.subarray(from, to), at);
+    this.srcVm.set(other.srcVm.subarray(from, to), at);
+    this.dstVm.set(other.dstVm.subarray(from, to), at);
+    this.srcPort.set(other.srcPort.subarray(from, to), at);
+    this.dstPort.set(other.dstPort.subarray(from, to), at);
+    this.family.set(other.family.subarray(from, to), at);
+    this.proto.set(other.proto.subarray(from, to), at);
+    this.tcpFlags.set(other.tcpFlags.subarray(from, to), at);
+    this.flags.set(other.flags.subarray(from, to), at);
+    this.action.set(other.action.subarray(from, to), at);
+    this.direction.set(other.direction.subarray(from, to), at);
+    this.length = at + n;
+    return n;
   }
 }

@@ -1,5 +1,5 @@
 import { FLOW_DIRECTION_NAMES, FLOW_SOURCE_NAMES, FlowBatch, RecordFlag } from './flow-batch';
-import { formatAddress } from '@sg/common';
+import { formatAddress } from '@sg/common/ip';
 
 /**
  * One flow as an object, for the cold paths only: evidence samples, API answers, tests.

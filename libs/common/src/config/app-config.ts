@@ -102,6 +102,8 @@ export const envSchema = z.object({
   SFLOW_PORT: port(6343),
   INBOUND_SMTP_PORT: port(2525),
   UDP_RECEIVE_BUFFER: z.coerce.number().int().min(65536).default(33554432),
+  /** Records the queue between flow receiving and the detection thread holds; beyond it batches are shed (counted). */
+  DETECTION_QUEUE_RECORDS: z.coerce.number().int().min(16384).max(67108864).default(1048576),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/safeguards'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   MIGRATIONS_RUN: z

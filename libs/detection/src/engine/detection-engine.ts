@@ -7,9 +7,8 @@ import {
   PROTO_UDP,
   RecordFlag,
   TcpFlag,
-  toFlowRecord,
-  type FlowRecord,
-} from '@sg/flows';
+} from '@sg/flows/flow-batch';
+import { toFlowRecord, type FlowRecord } from '@sg/flows/flow-record';
 import { AmplificationDetector, AmplificationState } from './amplification.detector';
 import { BruteForceDetector, BruteForceState } from './brute-force.detector';
 import { resolveDetectionConfig, type DetectionConfig, type DetectionConfigInput } from './detection-config';

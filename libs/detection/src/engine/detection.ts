@@ -1,4 +1,4 @@
-import { formatAddress } from '@sg/common';
+import { formatAddress } from '@sg/common/ip';
 import type { FindingCounts, FindingKind } from './finding';
 
 /** A peer in a detection's evidence; `vm` is the peer's VM slot when it is one of ours (else -1). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatDuration } from '@sg/common';
+import { formatDuration } from '@sg/common/config/duration';
 import type { FlowRecord } from '@sg/flows';
 import type { Detection, PeerEvidence } from './detection';
 import { FINDING_KINDS, type Finding, type FindingKind, type FindingRole } from './finding';

@@ -1,4 +1,4 @@
-import { PrefixSet, parseAddress, parseCidr, type Cidr } from '@sg/common';
+import { PrefixSet, parseAddress, parseCidr, type Cidr } from '@sg/common/ip';
 import type { Finding } from './finding';
 import type { SuppressionRule } from './suppression-rule';
 

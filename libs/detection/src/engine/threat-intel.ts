@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseCidr, type Cidr } from '@sg/common';
+import { parseCidr, type Cidr } from '@sg/common/ip';
 
 /** One list: a category and a file path, or inline text (tests, HTTP uploads). */
 export interface ThreatListSource {

@@ -5,10 +5,10 @@ import { APP_CONFIG, type AppConfig } from '@sg/common';
 import { FlowPipelineService, type FlowBatch, type FlowConsumer } from '@sg/flows';
 import { InventoryIndexService } from '@sg/inventory';
 import { METRICS_REGISTRY } from '@sg/ops';
-import { DetectionEngine, type RecheckResult } from '../engine/detection-engine';
+import type { DetectionEngineStats, RecheckResult } from '../engine/detection-engine';
+import { DetectionThread } from '../threaded/detection-thread';
 import type { FindingKind, FindingRole } from '../engine/finding';
 import type { SuppressionRule } from '../engine/suppression-rule';
-import { ThreatIntel } from '../engine/threat-intel';
 import { FindingsPublisher } from './findings-publisher';
 
 /** How often quiet VMs' windows are closed and ended incidents reported (wall clock). */
@@ -17,42 +17,39 @@ const ADVANCE_MS = 5_000;
 const LIST_POLL_MS = 10_000;
 
 /**
- * Detection in this process: the engine fed by the flow pipeline (attributed batches), VM
- * identities from the inventory index, threat lists from THREAT_LISTS (reloaded when a file
- * changes), approved exceptions set from outside, findings out through the publisher.
+ * Detection in this process: the engine runs on its own thread (DetectionThread), fed by the flow
+ * pipeline's attributed batches through shared memory, so receiving datagrams never waits for it.
+ * VM identities come from the inventory (sent to the thread whenever the inventory changes, ahead
+ * of the first batch attributed against it), threat lists from THREAT_LISTS (reloaded when a file
+ * changes), approved exceptions from outside; findings come back here and go out through the
+ * publisher.
  */
 @Injectable()
 export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('detection');
-  readonly engine: DetectionEngine;
-  readonly intel: ThreatIntel;
-  private timer: NodeJS.Timeout | null = null;
+  readonly thread: DetectionThread;
+  private sentDirectory = { size: -1, version: -1 };
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     private readonly flows: FlowPipelineService,
-    inventory: InventoryIndexService,
+    private readonly inventory: InventoryIndexService,
     private readonly publisher: FindingsPublisher,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
-    this.intel = new ThreatIntel();
-    const reg = inventory.registry;
-    this.engine = new DetectionEngine({
-      directory: {
-        describe: (slot) =>
-          slot < reg.size
-            ? { vmId: reg.ids[slot], deploymentId: reg.deploymentIds[slot], subscriptionId: reg.subscriptionIds[slot] }
-            : undefined,
-      },
+    this.thread = new DetectionThread({
       onFinding: publisher.publish,
-      threatIntel: this.intel,
+      queueRecords: cfg.DETECTION_QUEUE_RECORDS,
+      advanceMs: ADVANCE_MS,
+      logger: {
+        log: (m) => this.logger.log(m),
+        warn: (m) => this.logger.warn(m),
+        error: (m) => this.logger.error(m),
+      },
     });
-    // One scrape reads several figures; the engine's stats() walks every VM side, so take it once.
-    let snapshot = { at: 0, stats: this.engine.stats() };
-    const engineStats = () => {
-      if (Date.now() - snapshot.at > 1000) snapshot = { at: Date.now(), stats: this.engine.stats() };
-      return snapshot.stats;
-    };
+    const thread = this.thread;
+    const engine = (read: (s: DetectionEngineStats) => number) => () =>
+      thread.latestStats ? read(thread.latestStats) : 0;
     const stat = (name: string, help: string, read: () => number) =>
       new Gauge({
         name: `safeguards_detection_${name}`,
@@ -62,55 +59,121 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
           this.set(read());
         },
       });
-    stat('records_total', 'Records fed to detection', () => engineStats().records);
-    stat('late_dropped_total', 'Records older than the lateness bound, dropped', () => engineStats().lateDropped);
-    stat('findings_emitted_total', 'Finding updates emitted', () => engineStats().findingsEmitted);
+    stat(
+      'records_total',
+      'Records fed to detection',
+      engine((s) => s.records),
+    );
+    stat(
+      'late_dropped_total',
+      'Records older than the lateness bound, dropped',
+      engine((s) => s.lateDropped),
+    );
+    stat(
+      'findings_emitted_total',
+      'Finding updates emitted',
+      engine((s) => s.findingsEmitted),
+    );
     stat(
       'findings_suppressed_total',
       'Findings matched by an approved exception',
-      () => engineStats().findingsSuppressed,
+      engine((s) => s.findingsSuppressed),
     );
-    stat('active_incidents', 'Incidents going on now', () => engineStats().activeIncidents);
-    stat('tracked_vm_sides', 'VM sides (VM x role) held in memory', () => engineStats().tracks);
+    stat(
+      'active_incidents',
+      'Incidents going on now',
+      engine((s) => s.activeIncidents),
+    );
+    stat(
+      'tracked_vm_sides',
+      'VM sides (VM x role) held in memory',
+      engine((s) => s.tracks),
+    );
     stat('findings_waiting', 'Findings waiting for the queue', () => publisher.backlog);
+    stat('queued_records_capacity', 'Records the queue to the detection thread holds', () => thread.queueCapacity);
+    stat(
+      'queued_slots',
+      'Batches handed to the detection thread and not processed yet',
+      () => thread.queuedSlots,
+    );
+    stat(
+      'shed_records_total',
+      'Attributed records not analysed because the detection queue was full',
+      () => thread.shed,
+    );
+    stat('thread_restarts_total', 'Times the detection thread died and was started again', () => thread.restarts);
+    stat('batch_errors_total', 'Batches the detection engine failed on', () => thread.errors);
+    let elu = thread.utilization();
+    stat('thread_utilization', 'Share of time the detection thread was busy since the last scrape', () => {
+      const u = thread.utilization(elu);
+      elu = thread.utilization();
+      return u;
+    });
   }
 
-  onModuleInit(): void {
-    this.loadThreatLists();
+  async onModuleInit(): Promise<void> {
+    await this.thread.start();
+    this.syncDirectory();
+    await this.loadThreatLists();
     for (const { path } of this.cfg.THREAT_LISTS) {
-      watchFile(path, { interval: LIST_POLL_MS, persistent: false }, () => this.loadThreatLists());
+      watchFile(path, { interval: LIST_POLL_MS, persistent: false }, () => void this.loadThreatLists());
     }
     this.flows.pipeline.addConsumer(this);
-    this.timer = setInterval(() => this.engine.advance(Date.now()), ADVANCE_MS);
-    this.timer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
     for (const { path } of this.cfg.THREAT_LISTS) unwatchFile(path);
+    // Batches still queued are analysed and their findings handed on before the queue is flushed.
+    await this.thread.close().catch((err: Error) => this.logger.warn(`detection thread: ${err.message}`));
     await this.publisher.flush();
   }
 
   consume(batch: FlowBatch): void {
-    this.engine.process(batch);
+    this.syncDirectory();
+    this.thread.consume(batch);
+  }
+
+  room(): Promise<void> | undefined {
+    return this.thread.room();
+  }
+
+  /** Resolves when every batch handed over so far is analysed and its findings are with the publisher. */
+  drain(): Promise<void> {
+    return this.thread.drain();
   }
 
   /** How many approved exceptions the engine holds (for tests and the console). */
   suppressionRuleCount = 0;
 
   setSuppressionRules(rules: SuppressionRule[]): void {
-    this.engine.setSuppressionRules(rules);
+    this.thread.setSuppressionRules(rules);
     this.suppressionRuleCount = rules.length;
   }
 
-  recheck(vmSlot: number, role: FindingRole, kind: FindingKind, windowMs: number): RecheckResult {
-    return this.engine.recheck(vmSlot, role, kind, windowMs, Date.now());
+  recheck(vmSlot: number, role: FindingRole, kind: FindingKind, windowMs: number): Promise<RecheckResult> {
+    return this.thread.recheck(vmSlot, role, kind, windowMs, Date.now());
   }
 
-  private loadThreatLists(): void {
+  /** The thread names VMs in findings from a copy of the registry, refreshed before batches that may need it. */
+  private syncDirectory(): void {
+    const reg = this.inventory.registry;
+    const version = this.inventory.version;
+    if (reg.size === this.sentDirectory.size && version === this.sentDirectory.version) return;
+    this.sentDirectory = { size: reg.size, version };
+    this.thread.setDirectory({
+      ids: reg.ids,
+      deploymentIds: reg.deploymentIds,
+      subscriptionIds: reg.subscriptionIds,
+    });
+  }
+
+  private async loadThreatLists(): Promise<void> {
+    if (this.cfg.THREAT_LISTS.length === 0) return;
     try {
-      const stats = this.intel.setSources(this.cfg.THREAT_LISTS.map((l) => ({ category: l.category, path: l.path })));
-      if (stats.length) this.logger.log({ lists: stats }, 'threat lists loaded');
+      const stats = await this.thread.setThreatLists(
+        this.cfg.THREAT_LISTS.map((l) => ({ category: l.category, path: l.path })),
+      );
+      this.logger.log({ lists: stats }, 'threat lists loaded');
     } catch (err) {
       // The previous lists stay in force: a half-written file must not empty them.
       this.logger.warn(`threat lists not reloaded: ${(err as Error).message}`);

@@ -10,6 +10,11 @@ import { attributeBatch, type AddressLookup, type AttributionCounts } from './at
  */
 export interface FlowConsumer {
   consume(batch: FlowBatch): void;
+  /**
+   * A promise while the consumer is behind and a producer that can wait (an HTTP upload) should
+   * wait before handing more; undefined when there is room. UDP cannot wait and never asks.
+   */
+  room?(): Promise<void> | undefined;
 }
 
 /** Decoders and parsers hand their batches here; it attributes them and passes them on. */
@@ -24,6 +29,16 @@ export class FlowPipeline {
 
   addConsumer(c: FlowConsumer): void {
     this.consumers.push(c);
+  }
+
+  /** Resolves when every consumer has room (see FlowConsumer.room); undefined when they have now. */
+  room(): Promise<void> | undefined {
+    let waits: Promise<void>[] | undefined;
+    for (const c of this.consumers) {
+      const w = c.room?.();
+      if (w) (waits ??= []).push(w);
+    }
+    return waits && Promise.all(waits).then(() => undefined);
   }
 
   /** Attributes the batch (in place) and hands it to every consumer. Safe as a FlowBatch onFull callback. */

@@ -66,7 +66,12 @@ export class FlowIngestController {
     bodyError: (reason: string) => IngestResult['errors'][number],
   ): Promise<R> {
     try {
-      for await (const chunk of body) parser.write(chunk as Buffer);
+      for await (const chunk of body) {
+        parser.write(chunk as Buffer);
+        // Detection behind: hold the upload (TCP pushes back on the client) rather than shed records.
+        const room = this.flows.pipeline.room();
+        if (room) await room;
+      }
     } catch (err) {
       const r = parser.end();
       r.rejected += 1;
