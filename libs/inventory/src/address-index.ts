@@ -79,33 +79,27 @@ function tableBits(n: number): number {
 export class AddressIndex {
   private readonly shift4: number;
   private readonly mask4: number;
-  private readonly keys4: Uint32Array;
-  private readonly head4: Int32Array;
+  /** IPv4 table: [key, head] per slot, side by side so a probe reads one cache line. */
+  private readonly table4: Int32Array;
   private readonly shift6: number;
   private readonly mask6: number;
   private readonly keys6: Uint32Array;
   private readonly head6: Int32Array;
-  // Interval entries, chained per key.
-  private readonly eFrom: Float64Array;
-  private readonly eTo: Float64Array;
-  private readonly eVm: Int32Array;
-  private readonly eNext: Int32Array;
+  /** Interval entries, chained per key: [from, to, vm, next] per entry (32 bytes, one line). */
+  private readonly ent: Float64Array;
   private entries = 0;
   private keyCount = 0;
 
   constructor(bits4: number, bits6: number, capacity: number) {
     this.shift4 = 32 - bits4;
     this.mask4 = (1 << bits4) - 1;
-    this.keys4 = new Uint32Array(1 << bits4);
-    this.head4 = new Int32Array(1 << bits4).fill(EMPTY);
+    this.table4 = new Int32Array(2 << bits4);
+    for (let h = 1; h < this.table4.length; h += 2) this.table4[h] = EMPTY;
     this.shift6 = 32 - bits6;
     this.mask6 = (1 << bits6) - 1;
     this.keys6 = new Uint32Array((1 << bits6) * 4);
     this.head6 = new Int32Array(1 << bits6).fill(EMPTY);
-    this.eFrom = new Float64Array(capacity);
-    this.eTo = new Float64Array(capacity);
-    this.eVm = new Int32Array(capacity);
-    this.eNext = new Int32Array(capacity);
+    this.ent = new Float64Array(capacity * 4);
   }
 
   static empty(): AddressIndex {
@@ -124,14 +118,14 @@ export class AddressIndex {
 
   /** VM slot that held IPv4 `ip` (unsigned 32-bit) at `tMs`, or -1. */
   lookupV4(ip: number, tMs: number): number {
-    const keys = this.keys4;
-    const head = this.head4;
+    const t = this.table4;
     const mask = this.mask4;
+    const key = ip | 0;
     let h = Math.imul(ip, GOLDEN) >>> this.shift4;
     for (;;) {
-      const e = head[h];
+      const e = t[(h << 1) + 1];
       if (e === EMPTY) return -1;
-      if (keys[h] === ip >>> 0) return this.findInterval(e, tMs);
+      if (t[h << 1] === key) return this.findInterval(e, tMs);
       h = (h + 1) & mask;
     }
   }
@@ -161,8 +155,11 @@ export class AddressIndex {
   }
 
   private findInterval(e: number, tMs: number): number {
-    for (let k = e; k !== EMPTY; k = this.eNext[k]) {
-      if (tMs >= this.eFrom[k] && tMs < this.eTo[k]) return this.eVm[k];
+    const ent = this.ent;
+    for (let k = e; k !== EMPTY; ) {
+      const o = k << 2;
+      if (tMs >= ent[o] && tMs < ent[o + 1]) return ent[o + 2];
+      k = ent[o + 3];
     }
     return -1;
   }
@@ -170,17 +167,19 @@ export class AddressIndex {
   /** Used by the builder only. */
   insert(family: number, words: Uint32Array, off: number, vm: number, from: number, to: number): void {
     const e = this.entries++;
-    this.eFrom[e] = from;
-    this.eTo[e] = to;
-    this.eVm[e] = vm;
+    const o = e << 2;
+    this.ent[o] = from;
+    this.ent[o + 1] = to;
+    this.ent[o + 2] = vm;
     if (family === 4) {
-      const ip = words[off];
+      const ip = words[off] | 0;
+      const t = this.table4;
       let h = Math.imul(ip, GOLDEN) >>> this.shift4;
-      while (this.head4[h] !== EMPTY && this.keys4[h] !== ip) h = (h + 1) & this.mask4;
-      if (this.head4[h] === EMPTY) this.keyCount++;
-      this.keys4[h] = ip;
-      this.eNext[e] = this.head4[h];
-      this.head4[h] = e;
+      while (t[(h << 1) + 1] !== EMPTY && t[h << 1] !== ip) h = (h + 1) & this.mask4;
+      if (t[(h << 1) + 1] === EMPTY) this.keyCount++;
+      t[h << 1] = ip;
+      this.ent[o + 3] = t[(h << 1) + 1];
+      t[(h << 1) + 1] = e;
     } else {
       const a = words[off];
       const b = words[off + 1];
@@ -200,7 +199,7 @@ export class AddressIndex {
         if (this.keys6[k] === a && this.keys6[k + 1] === b && this.keys6[k + 2] === c && this.keys6[k + 3] === d) break;
         h = (h + 1) & this.mask6;
       }
-      this.eNext[e] = this.head6[h];
+      this.ent[o + 3] = this.head6[h];
       this.head6[h] = e;
     }
   }

@@ -33,6 +33,9 @@ const NF = F_SIZES + SIZE_RING;
  */
 export class BruteForceState {
   readonly rows: PeerTable;
+  /** Row of the last attempt() and whether it started a new session (read by the eager trigger). */
+  lastRow = -1;
+  lastFresh = false;
 
   constructor(maxRows: number, slots: number) {
     this.rows = new PeerTable(NF, maxRows, slots, 2);
@@ -54,6 +57,8 @@ export class BruteForceState {
   ): number {
     const t = this.rows;
     const row = t.upsert(words, off, family, authPort, peerVm, bucket, windowStart);
+    this.lastRow = row;
+    this.lastFresh = false;
     if (row < 0) return 0;
     t.add(row, F_FLOWS, 1);
     t.add(row, F_PACKETS, packets);
@@ -74,6 +79,7 @@ export class BruteForceState {
       }
     }
     if (fresh) {
+      this.lastFresh = true;
       t.slotAdd(row, bucket, 1);
       const next = t.get(row, F_SIZE_NEXT);
       t.set(row, F_SIZES + next, (bucket & 0xffff) * 256 + Math.max(1, Math.min(255, Math.round(packets))));
@@ -194,8 +200,10 @@ export class BruteForceDetector {
       );
       return;
     }
+    // The alike share can still fall when the rest of an open bucket brings sessions of other
+    // sizes: judged on whole buckets only.
     for (const x of rows) {
-      if (x.sessions < c.alikeSessions) break;
+      if (win.eager || x.sessions < c.alikeSessions) break;
       if (!this.alikePorts.has(t.port(x.r))) continue;
       const alike = this.alike(state, x.r, win);
       if (alike === null) continue;

@@ -43,6 +43,11 @@ export interface EvalWindow {
   current: boolean;
   /** Tables may drop rows last seen before this bucket (-Infinity: read only, e.g. a re-check). */
   purgeBefore: number;
+  /**
+   * An eager look at the side's still open bucket (`to` is partial): rules whose verdict can flip
+   * when the rest of the bucket arrives stay quiet; the bucket's close evaluates them as usual.
+   */
+  eager?: boolean;
 }
 
 const scratchWords = new Uint32Array(4);

@@ -43,7 +43,76 @@ interface Hit {
  * The subkind follows FastNetMon's > 90% protocol rule.
  */
 export class FloodDetector {
-  constructor(private readonly cfg: DetectionConfig) {}
+  /** The observed rate and limit of the rule peerRule()/hostRule() last reported (no object per call). */
+  private obs = 0;
+  private thr = 0;
+  /**
+   * Per-peer counts (packets, bytes) below which no peer rule can fire even over the shortest span,
+   * and per-host counts below which no host rule can fire: the eager trigger reads these per record.
+   */
+  private readonly gSyn: number;
+  private readonly gIcmp: number;
+  private readonly gUdp: number;
+  private readonly gBytes: number;
+  private readonly gHostPk: number;
+  private readonly gHostSyn: number;
+  private readonly gHostFlows: number;
+  private readonly gHostBytes: number;
+
+  constructor(private readonly cfg: DetectionConfig) {
+    const f = cfg.flood;
+    const s = cfg.minRateSpanMs / 1000;
+    this.gSyn = f.peerSynPps * s;
+    this.gIcmp = f.peerIcmpPps * s;
+    this.gUdp = Math.min(f.peerUdpPps, f.peerUdpFixedPortPps) * s;
+    this.gBytes = (f.peerMbps * 1e6 * s) / 8;
+    this.gHostPk = f.targetPps * s;
+    this.gHostSyn = f.targetSynPps * s;
+    this.gHostFlows = f.targetFlowsPerSec * s;
+    this.gHostBytes = (f.targetMbps * 1e6 * s) / 8;
+  }
+
+  /**
+   * Eager trigger, per record: how far the peer in heavy-peer row j of side t (and, for a target,
+   * the whole host) is past its flood limit in the open bucket; >= 1 means a rule fires now.
+   * Counter gates first, so ordinary records cost a few comparisons and no allocation.
+   */
+  level(store: TrackStore, t: number, j: number, other: number, target: boolean): number {
+    const f32 = store.f32;
+    const r = store.row(t, j);
+    let lv = 0;
+    if (f32[r + K_SYN] >= this.gSyn || f32[r + K_ICMP] >= this.gIcmp || f32[r + K_UDP] >= this.gUdp || f32[r + K_BYTES] >= this.gBytes) {
+      store.rowWords(t, j, scratch);
+      const pk = f32[r + K_PACKETS];
+      const span = Math.max(this.cfg.minRateSpanMs, f32[r + K_LAST] - f32[r + K_FIRST]) / 1000;
+      const rule = this.peerRule(
+        store,
+        other,
+        store.i32[r + K_META] & 7,
+        pk,
+        f32[r + K_SYN],
+        f32[r + K_UDP],
+        f32[r + K_ICMP],
+        f32[r + K_BYTES],
+        span,
+        store.topPortSpread(r),
+        false,
+      );
+      if (rule !== 0) lv = this.obs / this.thr;
+    }
+    if (target) {
+      const c = t * store.stride + store.oCnt;
+      if (
+        (f32[c + C_PACKETS] >= this.gHostPk ||
+          f32[c + C_SYN_PK] >= this.gHostSyn ||
+          f32[c + C_FLOWS] >= this.gHostFlows ||
+          f32[c + C_BYTES] >= this.gHostBytes) &&
+        this.hostRule(store, t) !== 0
+      )
+        lv = Math.max(lv, this.obs / this.thr);
+    }
+    return lv;
+  }
 
   evaluate(
     store: TrackStore,
@@ -98,17 +167,21 @@ export class FloodDetector {
       };
       peers.push(p);
       const span = Math.max(minSpan, kv[r + K_LAST] - kv[r + K_FIRST]) / 1000;
-      const reply = other >= 0 ? store.topUpperBound(other, w, 0, family) : 0;
+      scratch.set(w);
       const hit = this.peerHit(
-        pk,
-        kv[r + K_SYN],
-        kv[r + K_UDP],
-        kv[r + K_ICMP],
-        kv[r + K_BYTES],
-        span,
-        reply / pk,
-        store.topPortSpread(r),
-        skipUdp,
+        this.peerRule(
+          store,
+          other,
+          family,
+          pk,
+          kv[r + K_SYN],
+          kv[r + K_UDP],
+          kv[r + K_ICMP],
+          kv[r + K_BYTES],
+          span,
+          store.topPortSpread(r),
+          skipUdp,
+        ),
       );
       if (hit) {
         if (!best || hit.observed / hit.threshold > best.observed / best.threshold) {
@@ -154,31 +227,23 @@ export class FloodDetector {
     }
     if (role !== 'target') return;
 
-    // Host rates: the busiest rate slot (FastNetMon's 5-s average), so background traffic in the
-    // rest of the minute does not dilute a 20-second flood.
     const slotS = this.cfg.minRateSpanMs / 1000;
-    const pps = store.peak(t, 0) / slotS;
-    const mbps = (pps * (bytes / packets) * 8) / 1e6;
-    const fps = pps * (flows / packets);
-    const synPps = store.peak(t, 1) / slotS;
-    const tcp = cnt[c + C_TCP_PK];
-    let hit: Hit | null = null;
-    if (pps >= f.targetPps)
-      hit = { subkind: '', rule: 'flood.host-pps', threshold: f.targetPps, observed: pps, unit: 'packets/s' };
-    else if (mbps >= f.targetMbps)
-      hit = { subkind: '', rule: 'flood.host-mbps', threshold: f.targetMbps, observed: mbps, unit: 'Mbit/s' };
-    else if (fps >= f.targetFlowsPerSec)
-      hit = { subkind: '', rule: 'flood.host-flows', threshold: f.targetFlowsPerSec, observed: fps, unit: 'flows/s' };
-    else if (synPps >= f.targetSynPps && cnt[c + C_SYN_PK] >= f.protocolShare * tcp) {
-      hit = {
-        subkind: 'syn-flood',
-        rule: 'flood.host-syn',
-        threshold: f.targetSynPps,
-        observed: synPps,
-        unit: 'half-open packets/s',
-      };
-    }
-    if (!hit) return;
+    const hostRule = this.hostRule(store, t);
+    if (hostRule === 0) return;
+    const hit: Hit =
+      hostRule === HOST_PPS
+        ? { subkind: '', rule: 'flood.host-pps', threshold: this.thr, observed: this.obs, unit: 'packets/s' }
+        : hostRule === HOST_MBPS
+          ? { subkind: '', rule: 'flood.host-mbps', threshold: this.thr, observed: this.obs, unit: 'Mbit/s' }
+          : hostRule === HOST_FLOWS
+            ? { subkind: '', rule: 'flood.host-flows', threshold: this.thr, observed: this.obs, unit: 'flows/s' }
+            : {
+                subkind: 'syn-flood',
+                rule: 'flood.host-syn',
+                threshold: this.thr,
+                observed: this.obs,
+                unit: 'half-open packets/s',
+              };
     const share = f.protocolShare;
     if (!hit.subkind) {
       hit.subkind =
@@ -208,59 +273,105 @@ export class FloodDetector {
     });
   }
 
-  private peerHit(
+  /**
+   * Host rates: the busiest rate slot (FastNetMon's 5-s average), so background traffic in the
+   * rest of the minute does not dilute a 20-second flood. Returns the rule that fires (0 none) and
+   * leaves its rate and limit in obs/thr.
+   */
+  private hostRule(store: TrackStore, t: number): number {
+    const f = this.cfg.flood;
+    const cnt = store.f32;
+    const c = t * store.stride + store.oCnt;
+    const packets = cnt[c + C_PACKETS];
+    if (!(packets > 0)) return 0;
+    const slotS = this.cfg.minRateSpanMs / 1000;
+    const pps = store.peak(t, 0) / slotS;
+    const mbps = (pps * (cnt[c + C_BYTES] / packets) * 8) / 1e6;
+    const fps = pps * (cnt[c + C_FLOWS] / packets);
+    const synPps = store.peak(t, 1) / slotS;
+    if (pps >= f.targetPps) return this.rule(HOST_PPS, pps, f.targetPps);
+    if (mbps >= f.targetMbps) return this.rule(HOST_MBPS, mbps, f.targetMbps);
+    if (fps >= f.targetFlowsPerSec) return this.rule(HOST_FLOWS, fps, f.targetFlowsPerSec);
+    if (synPps >= f.targetSynPps && cnt[c + C_SYN_PK] >= f.protocolShare * cnt[c + C_TCP_PK])
+      return this.rule(HOST_SYN, synPps, f.targetSynPps);
+    return 0;
+  }
+
+  /**
+   * The first one-peer rule the figures break (0 none), its rate and limit left in obs/thr. The
+   * peer's address is in `scratch`; the reply share is looked up only for the rules that need it.
+   */
+  private peerRule(
+    store: TrackStore,
+    other: number,
+    family: number,
     pk: number,
     syn: number,
     udp: number,
     icmp: number,
     bytes: number,
     span: number,
-    replyShare: number,
     ports: number,
     skipUdp: boolean,
-  ): Hit | null {
+  ): number {
     const f = this.cfg.flood;
     const share = f.protocolShare;
-    if (syn >= share * pk && syn / span >= f.peerSynPps && ports < f.randomPorts) {
-      return {
-        subkind: 'syn-flood',
-        rule: 'flood.peer-syn',
-        threshold: f.peerSynPps,
-        observed: syn / span,
-        unit: 'SYN-only packets/s',
-      };
-    }
-    if (icmp >= share * pk && icmp / span >= f.peerIcmpPps) {
-      return {
-        subkind: 'icmp-flood',
-        rule: 'flood.peer-icmp',
-        threshold: f.peerIcmpPps,
-        observed: icmp / span,
-        unit: 'ICMP packets/s',
-      };
-    }
-    if (skipUdp || replyShare > f.maxReplyShare) return null;
+    if (syn >= share * pk && syn / span >= f.peerSynPps && ports < f.randomPorts)
+      return this.rule(PEER_SYN, syn / span, f.peerSynPps);
+    if (icmp >= share * pk && icmp / span >= f.peerIcmpPps) return this.rule(PEER_ICMP, icmp / span, f.peerIcmpPps);
+    if (skipUdp) return 0;
+    const reply = other >= 0 ? store.topUpperBound(other, scratch, 0, family) : 0;
+    if (reply / pk > f.maxReplyShare) return 0;
     if (udp >= share * pk) {
-      const limit = ports >= f.randomPorts ? f.peerUdpPps : f.peerUdpFixedPortPps;
-      if (udp / span >= limit) {
-        return {
-          subkind: 'udp-flood',
-          rule: ports >= f.randomPorts ? 'flood.peer-udp-random-ports' : 'flood.peer-udp',
-          threshold: limit,
-          observed: udp / span,
-          unit: 'unanswered UDP packets/s',
-        };
-      }
+      const random = ports >= f.randomPorts;
+      const limit = random ? f.peerUdpPps : f.peerUdpFixedPortPps;
+      if (udp / span >= limit) return this.rule(random ? PEER_UDP_RANDOM : PEER_UDP, udp / span, limit);
     }
     const mbps = (bytes * 8) / span / 1e6;
-    if (mbps >= f.peerMbps)
-      return {
-        subkind: 'volumetric',
-        rule: 'flood.peer-mbps',
-        threshold: f.peerMbps,
-        observed: mbps,
-        unit: 'unanswered Mbit/s',
-      };
-    return null;
+    if (mbps >= f.peerMbps) return this.rule(PEER_MBPS, mbps, f.peerMbps);
+    return 0;
+  }
+
+  private rule(code: number, observed: number, threshold: number): number {
+    this.obs = observed;
+    this.thr = threshold;
+    return code;
+  }
+
+  private peerHit(rule: number): Hit | null {
+    const observed = this.obs;
+    const threshold = this.thr;
+    switch (rule) {
+      case PEER_SYN:
+        return { subkind: 'syn-flood', rule: 'flood.peer-syn', threshold, observed, unit: 'SYN-only packets/s' };
+      case PEER_ICMP:
+        return { subkind: 'icmp-flood', rule: 'flood.peer-icmp', threshold, observed, unit: 'ICMP packets/s' };
+      case PEER_UDP_RANDOM:
+      case PEER_UDP:
+        return {
+          subkind: 'udp-flood',
+          rule: rule === PEER_UDP_RANDOM ? 'flood.peer-udp-random-ports' : 'flood.peer-udp',
+          threshold,
+          observed,
+          unit: 'unanswered UDP packets/s',
+        };
+      case PEER_MBPS:
+        return { subkind: 'volumetric', rule: 'flood.peer-mbps', threshold, observed, unit: 'unanswered Mbit/s' };
+      default:
+        return null;
+    }
   }
 }
+
+const PEER_SYN = 1;
+const PEER_ICMP = 2;
+const PEER_UDP_RANDOM = 3;
+const PEER_UDP = 4;
+const PEER_MBPS = 5;
+const HOST_PPS = 1;
+const HOST_MBPS = 2;
+const HOST_FLOWS = 3;
+const HOST_SYN = 4;
+
+/** A peer's address words for the reply lookup (one thread: never shared across calls). */
+const scratch = new Uint32Array(4);

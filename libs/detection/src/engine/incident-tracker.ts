@@ -25,6 +25,11 @@ export interface Incident {
   updates: number;
   detection: Detection;
   samples: FlowRecord[];
+  /**
+   * The evidence of the last emission came from an eager look at an open bucket: the close of that
+   * bucket replaces it (quietly) with the whole bucket's evidence instead of merging into it.
+   */
+  provisional: boolean;
 }
 
 export interface IncidentStats {
@@ -60,7 +65,12 @@ export class IncidentTracker {
     return this.active.get(track * 8 + KIND_INDEX[kind]);
   }
 
-  /** Records that `d` fired for the side at step `bucket`; emits an update once per step. Returns true for a new incident. */
+  /**
+   * Records that `d` fired for the side at step `bucket`; emits an update once per step. Returns true
+   * for a new incident. `eager`: `d` comes from the open bucket `bucket`; it may open an incident
+   * (its first update is the step's update) but leaves running incidents to the steps, so it never
+   * adds an update, keeps an incident alive or delays its end.
+   */
   fire(
     track: number,
     vmSlot: number,
@@ -69,9 +79,12 @@ export class IncidentTracker {
     bucket: number,
     lastEventMs: number,
     samples: FlowRecord[] | undefined,
+    eager = false,
   ): boolean {
     const key = track * 8 + KIND_INDEX[d.kind];
     let inc = this.active.get(key);
+    // Only a second detection of the same eager look (a mirror, the other scan shape) joins in.
+    if (eager && inc && !(inc.provisional && inc.lastFired === bucket)) return false;
     const lastMs = Math.max(Math.min(d.lastMs || lastEventMs, lastEventMs || d.lastMs), d.firstMs);
     let opened = false;
     if (!inc) {
@@ -90,11 +103,12 @@ export class IncidentTracker {
         updates: 0,
         detection: d,
         samples: [],
+        provisional: eager,
       };
       this.active.set(key, inc);
       this.stats.opened++;
       opened = true;
-    } else if (inc.lastFired === bucket && inc.lastEmitted === bucket) {
+    } else if (inc.lastFired === bucket && inc.lastEmitted === bucket && !(inc.provisional && !eager)) {
       // Second detection in the same step (a mirror of the peer's finding): merge evidence quietly.
       inc.detection = mergeEvidence(inc.detection, d);
       inc.lastMs = Math.max(inc.lastMs, lastMs);
@@ -110,6 +124,7 @@ export class IncidentTracker {
         d = { ...d, topPeers: prev.topPeers };
     }
     inc.detection = d;
+    if (!eager) inc.provisional = false;
     if (d.firstMs && d.firstMs < inc.firstMs) inc.firstMs = d.firstMs;
     if (lastMs > inc.lastMs) inc.lastMs = lastMs;
     if (bucket > inc.lastFired) inc.lastFired = bucket;
@@ -144,6 +159,13 @@ export class IncidentTracker {
     let n = 0;
     for (let k = 0; k < FINDING_KINDS.length; k++) if (this.active.has(track * 8 + k)) n++;
     return n;
+  }
+
+  /** Kinds (bit KIND_INDEX) with an active incident on the side. */
+  kindMask(track: number): number {
+    let m = 0;
+    for (let k = 0; k < FINDING_KINDS.length; k++) if (this.active.has(track * 8 + k)) m |= 1 << k;
+    return m;
   }
 
   private end(inc: Incident): void {

@@ -12,6 +12,8 @@ const NF = 4;
 /** Flows of one VM side with listed peers, filed under the side of the connection's initiator. */
 export class ThreatHitState {
   readonly rows: PeerTable;
+  /** Flows with listed peers ever filed here (an upper bound of the window's, for the eager trigger). */
+  flows = 0;
 
   constructor(maxRows: number) {
     this.rows = new PeerTable(NF, maxRows, 0, 2);
@@ -32,6 +34,7 @@ export class ThreatHitState {
     const t = this.rows;
     const row = t.upsert(words, off, family, port, peerVm, bucket, windowStart);
     if (row < 0) return;
+    this.flows++;
     t.add(row, F_FLOWS, 1);
     t.add(row, F_PACKETS, packets);
     t.add(row, F_BYTES, bytes);

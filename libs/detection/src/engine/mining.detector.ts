@@ -24,14 +24,15 @@ export class StratumState {
     windowStart: number,
     packets: number,
     bytes: number,
-  ): void {
+  ): number {
     const t = this.rows;
     const row = t.upsert(words, off, family, port, peerVm, bucket, windowStart);
-    if (row < 0) return;
+    if (row < 0) return -1;
     t.add(row, F_FLOWS, 1);
     t.add(row, F_PACKETS, packets);
     t.add(row, F_BYTES, bytes);
     t.slotAdd(row, bucket, 1);
+    return row;
   }
 
   get entries(): number {

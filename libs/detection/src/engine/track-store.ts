@@ -234,6 +234,7 @@ export class TrackStore {
    * Space-saving update: add `pk` packets for the peer at words[off..]. A newcomer replaces the
    * lightest row and inherits its count as error, so counts are upper bounds and K_PACKETS lower
    * bounds; a flood from millions of spoofed sources churns the rows and no single one grows.
+   * Returns the peer's row index (0..k-1).
    */
   topAdd(
     t: number,
@@ -250,7 +251,7 @@ export class TrackStore {
     relFirst: number,
     relLast: number,
     dstPort: number,
-  ): void {
+  ): number {
     const k = this.k;
     const i32 = this.i32;
     const f32 = this.f32;
@@ -320,6 +321,7 @@ export class TrackStore {
     if (icmpPk !== 0) f32[row + K_ICMP] += icmpPk;
     const ph = fmix32(dstPort) >>> 26; // 0..63
     i32[row + K_PORTS + (ph >>> 5)] |= 1 << (ph & 31);
+    return (row - base) / NK;
   }
 
   /** Word offset of heavy-peer row j of track t. */
