@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { CaseReplyHandler } from '@sg/cases';
 import { InboundSmtpServer } from '@sg/mail';
 import { QueueName, QueueService } from '@sg/queues';
 import { INVENTORY, makeFinding } from '../cases/support/findings';
@@ -95,5 +97,31 @@ describe('replies to red e-mails act on the case', () => {
       'exception review',
     );
     expect(c!.status).toBe('exception-requested');
+  });
+
+  it('a reply handed over again (its handling not recorded) is not acted on twice', async () => {
+    const ds = t.app.get(DataSource);
+    const [row] = await ds.query(
+      `SELECT id, decision FROM inbound_messages WHERE case_id = $1 AND classification = 'exception' ORDER BY received_at DESC LIMIT 1`,
+      [caseId],
+    );
+    expect(row?.decision?.inboundMessageId).toBe(row.id);
+    const entries = async () =>
+      Number(
+        (
+          await ds.query(
+            `SELECT count(*) AS n FROM case_timeline WHERE case_id = $1 AND details->>'inboundMessageId' = $2`,
+            [caseId, row.id],
+          )
+        )[0].n,
+      );
+    expect(await entries()).toBe(1);
+    const before = await caseNow();
+    await t.app.get(CaseReplyHandler).handle(row.decision);
+    await t.app.get(CaseReplyHandler).handle(row.decision);
+    expect(await entries()).toBe(1);
+    const after = await caseNow();
+    expect(after.timeline.length).toBe(before.timeline.length);
+    expect(after.status).toBe('exception-requested');
   });
 });

@@ -39,37 +39,67 @@ export class CaseReplyHandler implements ReplyHandler, OnModuleInit {
     if (known.length === 0) return;
     const from = d.from ?? 'unknown sender';
     const text = d.replyText;
+    const inboundMessageId = d.inboundMessageId;
+    // Mail hands a decision over again when it could not record the handling: whatever this
+    // message already put on the timeline is not done twice (only the policy grant, which checks
+    // the case itself, may still be missing).
+    const done: unknown[] = await this.ds.query(
+      `SELECT 1 FROM case_timeline WHERE case_id = $1 AND details->>'inboundMessageId' = $2 LIMIT 1`,
+      [d.caseId, inboundMessageId],
+    );
+    const ext = d.intent.kind === 'extension' ? d.intent.extension : null;
+    const requestedMs = ext?.requestedMs ?? undefined;
+    const until = ext?.until ? new Date(ext.until) : undefined;
+    if (done.length > 0) {
+      if (d.verifiedSender && d.intent.kind === 'extension')
+        await this.grantFirstShortExtension(d.caseId, requestedMs, until);
+      return;
+    }
     if (!d.verifiedSender) {
-      await this.customer.customerReply(d.caseId, { from, text, subject: d.subject, verified: false });
+      await this.customer.customerReply(d.caseId, {
+        from,
+        text,
+        subject: d.subject,
+        verified: false,
+        inboundMessageId,
+      });
       return;
     }
     switch (d.intent.kind) {
       case 'extension': {
-        const ext = d.intent.extension;
-        const requestedMs = ext?.requestedMs ?? undefined;
-        const until = ext?.until ? new Date(ext.until) : undefined;
-        const r = await this.customer.requestExtension(d.caseId, { from, text, requestedMs, until });
+        const r = await this.customer.requestExtension(d.caseId, { from, text, requestedMs, until, inboundMessageId });
         if (r.accepted) await this.grantFirstShortExtension(d.caseId, requestedMs, until);
         return;
       }
       case 'exception':
-        await this.customer.requestException(d.caseId, { description: d.intent.exception?.description || text, from });
+        await this.customer.requestException(d.caseId, {
+          description: d.intent.exception?.description || text,
+          from,
+          inboundMessageId,
+        });
         return;
       case 'fixed':
-        await this.customer.reportFixed(d.caseId, { from, text });
+        await this.customer.reportFixed(d.caseId, { from, text, inboundMessageId });
         return;
       default:
-        await this.customer.customerReply(d.caseId, { from, text, subject: d.subject, verified: true });
+        await this.customer.customerReply(d.caseId, {
+          from,
+          text,
+          subject: d.subject,
+          verified: true,
+          inboundMessageId,
+        });
     }
   }
 
   private async grantFirstShortExtension(caseId: string, requestedMs?: number, until?: Date): Promise<void> {
-    const rows: { extension_count: number; deadline_at: Date | null }[] = await this.ds.query(
-      'SELECT extension_count, deadline_at FROM cases WHERE id = $1',
+    const rows: { extension_count: number; deadline_at: Date | null; status: string }[] = await this.ds.query(
+      'SELECT extension_count, deadline_at, status FROM cases WHERE id = $1',
       [caseId],
     );
     const c = rows[0];
-    if (!c || c.extension_count > 0 || !c.deadline_at) return;
+    // Only a request still waiting is granted (on a redelivery the request may have been refused).
+    if (!c || c.status !== 'extension-requested' || c.extension_count > 0 || !c.deadline_at) return;
     const asked =
       requestedMs ??
       (until

@@ -21,6 +21,13 @@ export interface CustomerActionResult {
 export interface CustomerMessage {
   from: string;
   text: string;
+  /** The received e-mail this came from: kept on the timeline entry, so a redelivery can see it was done. */
+  inboundMessageId?: string;
+}
+
+/** The timeline detail that ties an entry to the e-mail it came from. */
+function via(msg: { inboundMessageId?: string }): { inboundMessageId?: string } {
+  return msg.inboundMessageId ? { inboundMessageId: msg.inboundMessageId } : {};
 }
 
 /**
@@ -52,10 +59,13 @@ export class CustomerActionsService {
   }
 
   /** The owner says the traffic is normal for this VM and describes it; a responder decides. */
-  requestException(caseId: string, req: { description: string; from: string }): Promise<CustomerActionResult> {
+  requestException(
+    caseId: string,
+    req: { description: string; from: string; inboundMessageId?: string },
+  ): Promise<CustomerActionResult> {
     return this.request(
       caseId,
-      { from: req.from, text: req.description },
+      { from: req.from, text: req.description, inboundMessageId: req.inboundMessageId },
       'exception',
       'exception-requested',
       'exception-received',
@@ -76,7 +86,7 @@ export class CustomerActionsService {
         actorId: msg.from,
         type: 'report-fixed',
         reason: msg.text,
-        details: { verified: true },
+        details: { verified: true, ...via(msg) },
       });
       return { c: cur, entryId: entry.id };
     });
@@ -101,7 +111,7 @@ export class CustomerActionsService {
         actorId: msg.from,
         type: 'reply',
         reason: msg.text,
-        details: { subject: msg.subject ?? null, verified: msg.verified ?? false },
+        details: { subject: msg.subject ?? null, verified: msg.verified ?? false, ...via(msg) },
       });
       return cur;
     });
@@ -161,7 +171,7 @@ export class CustomerActionsService {
           actorId: msg.from,
           type: 'request',
           reason: msg.text,
-          details: { request: type, accepted: false, why, requestedMs: requestedMs ?? null },
+          details: { request: type, accepted: false, why, requestedMs: requestedMs ?? null, ...via(msg) },
         });
         return { c: cur, why };
       }
@@ -177,7 +187,7 @@ export class CustomerActionsService {
         actorId: msg.from,
         type: 'request',
         reason: msg.text,
-        details: { request: type, requestedMs: requestedMs ?? null },
+        details: { request: type, requestedMs: requestedMs ?? null, ...via(msg) },
         patch: { pendingRequest },
       });
       return { c, why: null };
