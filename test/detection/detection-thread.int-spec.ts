@@ -61,7 +61,7 @@ describe('detection thread behind a small queue (real PostgreSQL and Redis)', ()
       body: lines.join('\n'),
     });
     expect(res.status).toBe(202);
-    expect((await res.json()).accepted).toBe(LINES);
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(LINES);
     expect((await busy)[0].entries).toBe(600_000);
     rmSync(dir, { recursive: true, force: true });
     await detection.drain();

@@ -4,13 +4,12 @@ import type { DomainState } from './domain-state';
 import type { ExporterState } from './exporter-state';
 import { readU16, readU32 } from './read-unsigned';
 import type { TemplateCache } from './template-cache';
-import { TemplatedDecoder } from './templated.decoder';
+import { MIN_DATA_SET, TemplatedDecoder } from './templated.decoder';
 import { specEnd } from './template-plan';
 
 const HEADER = 16;
 const TEMPLATE_SET = 2;
 const OPTIONS_TEMPLATE_SET = 3;
-const MIN_DATA_SET = 256;
 
 /**
  * IPFIX (RFC 7011): 16-byte header whose length bounds the message, then Sets (2 templates,
@@ -23,7 +22,7 @@ const MIN_DATA_SET = 256;
  */
 export class IpfixDecoder extends TemplatedDecoder {
   constructor(cache: TemplateCache, stats: DecodeStats) {
-    super(cache, stats, FlowSource.IPFIX, true);
+    super(cache, stats, FlowSource.IPFIX, true, TEMPLATE_SET, OPTIONS_TEMPLATE_SET);
   }
 
   /**
@@ -49,25 +48,11 @@ export class IpfixDecoder extends TemplatedDecoder {
     if (domain === undefined) return -1;
     this.begin(batch, exporter, readU32(buf, 4), -1);
 
-    let p = HEADER;
-    while (length - p >= 4) {
-      const id = readU16(buf, p);
-      const setLength = readU16(buf, p + 2);
-      if (setLength < 4 || setLength > length - p) {
-        this.reject('bad-set-length');
-        break;
-      }
-      const end = p + setLength;
-      if (id === TEMPLATE_SET) this.templates(buf, p + 4, end, domain, batch, nowMs);
-      else if (id === OPTIONS_TEMPLATE_SET) this.optionsTemplates(buf, p + 4, end, domain, batch, nowMs);
-      else if (id >= MIN_DATA_SET) this.dataSet(domain, id, buf, p + 4, end, batch, nowMs);
-      else this.reject('unknown-set');
-      p = end;
-    }
+    this.sets(buf, HEADER, length, domain, batch, nowMs);
     return this.end(domain, sequence);
   }
 
-  private templates(
+  protected templates(
     buf: Uint8Array,
     p: number,
     end: number,
@@ -98,7 +83,7 @@ export class IpfixDecoder extends TemplatedDecoder {
     }
   }
 
-  private optionsTemplates(
+  protected optionsTemplates(
     buf: Uint8Array,
     p: number,
     end: number,

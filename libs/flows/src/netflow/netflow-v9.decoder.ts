@@ -4,13 +4,12 @@ import type { DomainState } from './domain-state';
 import type { ExporterState } from './exporter-state';
 import { readU16, readU32 } from './read-unsigned';
 import type { TemplateCache } from './template-cache';
-import { TemplatedDecoder } from './templated.decoder';
+import { MIN_DATA_SET, TemplatedDecoder } from './templated.decoder';
 import { specEnd } from './template-plan';
 
 const HEADER = 20;
 const TEMPLATE_FLOWSET = 0;
 const OPTIONS_TEMPLATE_FLOWSET = 1;
-const MIN_DATA_FLOWSET = 256;
 
 /**
  * NetFlow v9 (RFC 3954): 20-byte header, then FlowSets (0 templates, 1 options templates,
@@ -21,7 +20,7 @@ const MIN_DATA_FLOWSET = 256;
  */
 export class NetflowV9Decoder extends TemplatedDecoder {
   constructor(cache: TemplateCache, stats: DecodeStats) {
-    super(cache, stats, FlowSource.NETFLOW_V9, false);
+    super(cache, stats, FlowSource.NETFLOW_V9, false, TEMPLATE_FLOWSET, OPTIONS_TEMPLATE_FLOWSET);
   }
 
   /**
@@ -41,25 +40,11 @@ export class NetflowV9Decoder extends TemplatedDecoder {
     domain.noteUptime(sysUptime);
     this.begin(batch, exporter, readU32(buf, 8), sysUptime);
 
-    let p = HEADER;
-    while (length - p >= 4) {
-      const id = readU16(buf, p);
-      const setLength = readU16(buf, p + 2);
-      if (setLength < 4 || setLength > length - p) {
-        this.reject('bad-set-length');
-        break;
-      }
-      const end = p + setLength;
-      if (id === TEMPLATE_FLOWSET) this.templates(buf, p + 4, end, domain, batch, nowMs);
-      else if (id === OPTIONS_TEMPLATE_FLOWSET) this.optionsTemplates(buf, p + 4, end, domain, batch, nowMs);
-      else if (id >= MIN_DATA_FLOWSET) this.dataSet(domain, id, buf, p + 4, end, batch, nowMs);
-      else this.reject('unknown-set');
-      p = end;
-    }
+    this.sets(buf, HEADER, length, domain, batch, nowMs);
     return this.end(domain, sequence);
   }
 
-  private templates(
+  protected templates(
     buf: Uint8Array,
     p: number,
     end: number,
@@ -71,7 +56,7 @@ export class NetflowV9Decoder extends TemplatedDecoder {
       const id = readU16(buf, p);
       const fieldCount = readU16(buf, p + 2);
       if (id === 0 && fieldCount === 0) break; // padding
-      if (id < MIN_DATA_FLOWSET || fieldCount === 0) {
+      if (id < MIN_DATA_SET || fieldCount === 0) {
         this.reject('bad-template');
         return;
       }
@@ -85,7 +70,7 @@ export class NetflowV9Decoder extends TemplatedDecoder {
     }
   }
 
-  private optionsTemplates(
+  protected optionsTemplates(
     buf: Uint8Array,
     p: number,
     end: number,
@@ -100,7 +85,7 @@ export class NetflowV9Decoder extends TemplatedDecoder {
       const optionLength = readU16(buf, p + 4);
       const specLength = scopeLength + optionLength;
       if (
-        id < MIN_DATA_FLOWSET ||
+        id < MIN_DATA_SET ||
         scopeLength % 4 !== 0 ||
         optionLength % 4 !== 0 ||
         specLength === 0 ||

@@ -4,7 +4,11 @@ import { DataSetDecoder } from './data-set.decoder';
 import type { DomainState } from './domain-state';
 import type { ExporterState } from './exporter-state';
 import type { TemplateCache } from './template-cache';
+import { readU16 } from './read-unsigned';
 import { compileTemplate } from './template-plan';
+
+/** Data sets (v9 FlowSets) have ids from 256 up. */
+export const MIN_DATA_SET = 256;
 
 /**
  * What NetFlow v9 and IPFIX share: adding templates (and decoding the data that waited for them),
@@ -26,8 +30,58 @@ export abstract class TemplatedDecoder {
     protected readonly stats: DecodeStats,
     private readonly source: FlowSource,
     private readonly ipfix: boolean,
+    /** Set ids: templates, options templates (v9 0/1, IPFIX 2/3); data sets are 256 and up. */
+    private readonly templateSetId: number,
+    private readonly optionsSetId: number,
   ) {
     this.data = new DataSetDecoder(stats);
+  }
+
+  /** Reads the template specifiers of a template set (buf[p, end) without the set header). */
+  protected abstract templates(
+    buf: Uint8Array,
+    p: number,
+    end: number,
+    domain: DomainState,
+    batch: FlowBatch,
+    nowMs: number,
+  ): void;
+
+  protected abstract optionsTemplates(
+    buf: Uint8Array,
+    p: number,
+    end: number,
+    domain: DomainState,
+    batch: FlowBatch,
+    nowMs: number,
+  ): void;
+
+  /**
+   * Walks the sets of buf[p, length): set lengths drive the walk (header counts are not trusted),
+   * and a set that claims more than is left ends it.
+   */
+  protected sets(
+    buf: Uint8Array,
+    p: number,
+    length: number,
+    domain: DomainState,
+    batch: FlowBatch,
+    nowMs: number,
+  ): void {
+    while (length - p >= 4) {
+      const id = readU16(buf, p);
+      const setLength = readU16(buf, p + 2);
+      if (setLength < 4 || setLength > length - p) {
+        this.reject('bad-set-length');
+        break;
+      }
+      const end = p + setLength;
+      if (id === this.templateSetId) this.templates(buf, p + 4, end, domain, batch, nowMs);
+      else if (id === this.optionsSetId) this.optionsTemplates(buf, p + 4, end, domain, batch, nowMs);
+      else if (id >= MIN_DATA_SET) this.dataSet(domain, id, buf, p + 4, end, batch, nowMs);
+      else this.reject('unknown-set');
+      p = end;
+    }
   }
 
   /** `exportSecs` rather than ms: a small integer passes without being boxed. */
