@@ -157,6 +157,27 @@ export class AmplificationDetector {
     return this.cfg.amplification.ports;
   }
 
+  /**
+   * Eager trigger, per amplification-port record of the side: how far its window's packet counts
+   * are past the smallest count any rule needs (>= 1: a rule may fire now). The byte ratios and
+   * distinct counts are left to the evaluation.
+   */
+  level(own: AmplificationState, isSource: boolean, from: number, to: number, denied: boolean): number {
+    const a = this.cfg.amplification;
+    if (isSource) {
+      const resp = own.perPort ? own.sum(RESP_PK, from, to) / a.reflectorMinPackets : 0;
+      return Math.max(resp, own.sum(REQ_PK, from, to) / a.spoofMinPackets);
+    }
+    const resp = own.sum(RESP_PK, from, to);
+    let lv = resp / a.victimMinPackets;
+    // Denied responses: packets bound the distinct reflectors from above while the count is exact.
+    if (denied && own.deniedPeers) {
+      const n = own.deniedPeers.promoted ? resp : own.deniedPeers.count(from, to);
+      lv = Math.max(lv, n / a.victimMinDeniedSources);
+    }
+    return lv;
+  }
+
   evaluateSource(
     own: AmplificationState,
     inbound: AmplificationState | undefined,

@@ -44,6 +44,11 @@ export interface DetectionConfig {
   endQuietBuckets: number;
   /** Floor of the time span rates are averaged over (FastNetMon averages over 5 s). */
   minRateSpanMs: number;
+  /**
+   * Wall-clock spacing of eager looks at one VM side's open bucket (when its counters show a rule
+   * may fire before the bucket closes); a side under attack is not re-evaluated for every batch.
+   */
+  eagerIntervalMs: number;
 
   limits: {
     /** Heavy peers kept per VM side and bucket (space-saving). */
@@ -203,6 +208,8 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
   idleTimeoutMs: 900_000,
   endQuietBuckets: 2,
   minRateSpanMs: 5_000,
+  // Well under the 1 s the first finding of an attack may take; at most 4 looks a second per side.
+  eagerIntervalMs: 250,
 
   limits: {
     topK: 4,

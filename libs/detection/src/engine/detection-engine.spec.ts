@@ -111,11 +111,15 @@ describe('DetectionEngine', () => {
   describe('event-time windows', () => {
     it('closes a quiet VM side on advance(), not before', () => {
       const h = new EngineHarness();
-      spamRun(h, T0, 60);
+      spamRun(h, T0, 60); // 15 servers a minute in minutes 0-3: the 50th arrives in the open minute 3
       h.flush();
-      expect(h.findings).toEqual([]);
+      // Minutes 0-2 were closed by newer records; minute 3 is still open, its crossing reported eagerly.
+      expect(h.engine.stats().evaluations).toBe(3);
+      expect(h.of('spam').map((f) => [f.status, f.updates])).toEqual([['active', 1]]);
       h.engine.advance(T0 + 10 * MIN);
+      expect(h.engine.stats().evaluations).toBeGreaterThan(3);
       expect(h.summary()).toEqual(['vm-0 source spam/smtp-fanout']);
+      expect(h.of('spam').at(-1)?.status).toBe('ended');
     });
 
     it('accepts records up to the lateness bound behind the side, counts and drops older ones', () => {

@@ -37,8 +37,10 @@ import {
   C_SYN_PK,
   C_TCP_PK,
   C_UDP_PK,
+  ACTIVE_SHIFT,
   H_ARRIVAL,
   H_CUR,
+  H_FLOOD_NEXT,
   H_LAST_REL,
   H_SELF,
   H_STATE,
@@ -48,6 +50,7 @@ import {
   K_META,
   K_PACKETS,
   K_VM,
+  NK,
   TrackStore,
 } from './track-store';
 import type { VmDirectory } from './vm-directory';
@@ -98,6 +101,28 @@ const KIND_BIT_AMP = 1 << KIND_INDEX.amplification;
 const KIND_BIT_SPAM = 1 << KIND_INDEX.spam;
 const KIND_BIT_INTEL = 1 << KIND_INDEX['malicious-peer'];
 const KIND_BIT_MINING = 1 << KIND_INDEX.mining;
+const ALL_KINDS = 0x7f;
+/** Kind indexes for the eager trigger. */
+const K_SCAN = KIND_INDEX['port-scan'];
+const K_BRUTE = KIND_INDEX['brute-force'];
+const K_FLOOD = KIND_INDEX.flood;
+const K_AMP = KIND_INDEX.amplification;
+const K_SPAM = KIND_INDEX.spam;
+const K_INTEL = KIND_INDEX['malicious-peer'];
+const K_MINING = KIND_INDEX.mining;
+/** hotMask bit: the side is in hotList (kinds use bits 0-6). */
+const LISTED = 0x80;
+/**
+ * After an eager look that opened nothing, a kind's trigger waits for its level to grow by this
+ * factor. Count levels (pairs, sessions, servers, listed flows, buckets) step by one unit, and one
+ * more unit may be the one that counts (a pair the known-pairs filter hid): any growth re-arms.
+ * Volume levels (packet rates and sums) grow with every record: they wait for a quarter more.
+ */
+const REARM: readonly number[] = (() => {
+  const r = [1.25, 1.25, 1.25, 1.25, 1.25, 1.25, 1.25, 1.25];
+  for (const k of [K_SCAN, K_BRUTE, K_SPAM, K_INTEL, K_MINING]) r[k] = 1 + 1e-6;
+  return r;
+})();
 
 export interface DetectionEngineOptions {
   directory: VmDirectory;
@@ -108,6 +133,8 @@ export interface DetectionEngineOptions {
   suppressionRules?: SuppressionRule[];
   /** Wall clock, only to reject records stamped in the future (injectable for tests). */
   wallClock?: () => number;
+  /** Monotonic clock (ms) that spaces eager looks at a side's open bucket (injectable for tests). */
+  monotonicClock?: () => number;
 }
 
 export interface DetectionEngineStats {
@@ -124,6 +151,8 @@ export interface DetectionEngineStats {
   tracks: number;
   evicted: number;
   evaluations: number;
+  /** Looks at open buckets of sides whose counters crossed a threshold (not window steps). */
+  eagerEvaluations: number;
   findingsEmitted: number;
   findingsSuppressed: number;
   findingsEnded: number;
@@ -208,6 +237,21 @@ export class DetectionEngine {
   /** Per track: kinds that have a sample buffer in `samples`. */
   private sampleHas = new Uint8Array(1024);
 
+  // Eager evaluation: a side whose counters show a rule may fire is looked at before its bucket
+  // closes (README, "Eager evaluation"). Per-track typed arrays: nothing allocated per record.
+  /** Per track: kinds waiting for an eager look (bits 0-6) and LISTED. */
+  private hotMask = new Uint8Array(1024);
+  /** Sides with LISTED set, in the order they became hot. */
+  private hotList = new Int32Array(256);
+  private hotCount = 0;
+  /** Per track: monotonic ms before which the side gets no eager look again. */
+  private eagerNext = new Float64Array(1024);
+  /** Per track and kind: trigger level needed for the next eager look (0: 1, the rule's threshold). */
+  private arm = new Float32Array(1024 * 8);
+  private readonly eagerIntervalMs: number;
+  private readonly monotonic: () => number;
+  private inEager = false;
+
   private readonly portClass = new Uint8Array(65536);
   private readonly authMin = new Uint8Array(65536);
   private readonly authMax = new Uint8Array(65536);
@@ -239,6 +283,7 @@ export class DetectionEngine {
     lateDropped: 0,
     evicted: 0,
     evaluations: 0,
+    eagerEvaluations: 0,
   };
 
   constructor(opts: DetectionEngineOptions) {
@@ -259,6 +304,8 @@ export class DetectionEngine {
     );
     this.known = new RecentPairs(this.W, this.srcTrack.length);
     this.wallClock = opts.wallClock ?? Date.now;
+    this.monotonic = opts.monotonicClock ?? (() => performance.now());
+    this.eagerIntervalMs = cfg.eagerIntervalMs;
     this.intel = opts.threatIntel;
     this.suppression = new SuppressionSet(opts.suppressionRules ?? []);
 
@@ -334,6 +381,7 @@ export class DetectionEngine {
     const crossed = Math.floor(maxT / bucketMs) > Math.floor(this.clock / bucketMs);
     this.clock = maxT;
     if (crossed) this.sweep();
+    if (this.hotCount > 0) this.evaluateHot();
   }
 
   /**
@@ -343,6 +391,7 @@ export class DetectionEngine {
   advance(nowMs: number): void {
     if (nowMs > this.clock) this.clock = nowMs;
     this.sweep();
+    if (this.hotCount > 0) this.evaluateHot();
   }
 
   /**
@@ -376,7 +425,7 @@ export class DetectionEngine {
       purgeBefore: -Infinity,
     };
     const out: Detection[] = [];
-    this.runDetectors(tr, win, out, kind);
+    this.runDetectors(tr, win, out, 1 << KIND_INDEX[kind]);
     const d = out.find((x) => x.kind === kind);
     const inc = this.incidents.get(tr, kind);
     const recent = !!inc && inc.lastMs >= nowMs - windowMs;
@@ -532,6 +581,8 @@ export class DetectionEngine {
       return;
     }
     i32[blk + H_STATE] |= 1;
+    // Kinds with an active incident: their steps re-emit them, the eager triggers skip them.
+    const active = (i32[blk + H_STATE] >>> ACTIVE_SHIFT) & ALL_KINDS;
     const arrived = bucket > this.arrivalBucket ? bucket : this.arrivalBucket;
     if (arrived > i32[blk + H_ARRIVAL]) i32[blk + H_ARRIVAL] = arrived;
     const bs = cur * this.bucketMs;
@@ -566,7 +617,34 @@ export class DetectionEngine {
       if (rel > f32[c + C_SPAN_END]) f32[c + C_SPAN_END] = rel;
       if (peerVm >= 0) f32[c + C_INTERNAL_FLOWS] += 1;
       store.spread(tr, this.rateSlotMs, relStart, rel, pk, syn);
-      store.topAdd(tr, peer, off, fam, peerVm >= 0, peerVm, pk, by, syn, udp, icmp, relStart, rel, b.dstPort[i]);
+      const j = store.topAdd(
+        tr,
+        peer,
+        off,
+        fam,
+        peerVm >= 0,
+        peerVm,
+        pk,
+        by,
+        syn,
+        udp,
+        icmp,
+        relStart,
+        rel,
+        b.dstPort[i],
+      );
+      // A victim whose flood is reported as amplification (or a busy answered UDP stream) passes
+      // the count gates with every record; rates cannot jump, so one look per 1/64 more packets.
+      if (
+        (active & KIND_BIT_FLOOD) === 0 &&
+        f32[c + C_PACKETS] >= f32[blk + H_FLOOD_NEXT] &&
+        this.floodDetector.mayFire(f32, blk + store.oTop + j * NK, c, role === TARGET)
+      ) {
+        f32[blk + H_FLOOD_NEXT] = f32[c + C_PACKETS] * (1 + 1 / 64);
+        const vmSlot = i32[blk + H_VM];
+        const other = role === SOURCE ? this.dstTrack[vmSlot] : this.srcTrack[vmSlot];
+        this.mark(tr, K_FLOOD, this.floodDetector.level(store, tr, j, other, role === TARGET));
+      }
       if (this.sampleFull[tr] & KIND_BIT_FLOOD) {
         // full: nothing to sample
       } else if (
@@ -584,10 +662,19 @@ export class DetectionEngine {
     const vm = i32[blk + H_VM];
     if (cls & PROBE) {
       let sc = this.scan[tr];
-      if (!sc) sc = this.scan[tr] = new PortScanState(this.config.limits.scanPairs, role === SOURCE, this.trwFrom);
+      if (!sc)
+        sc = this.scan[tr] = new PortScanState(this.config.limits.scanPairs, role === SOURCE, this.trwFrom, {
+          hosts: role === SOURCE ? this.config.portScan.horizontalHosts : 0,
+          ports: this.config.portScan.verticalPorts,
+          slots: this.R,
+        });
       const port = pr === TCP || pr === UDP ? b.dstPort[i] : ICMP_ECHO_PORT;
-      sc.probe(peer, off, fam, port, peerVm, bucket, ws, pk, by);
-      store.noteProbe(tr, bucket, addressKey(peer, off, fam));
+      const key = addressKey(peer, off, fam);
+      // Horizontal scans of mail ports are the spam rule's (the scan rule skips them).
+      const horizontal = role === SOURCE && (port > 65535 || (this.portClass[port] & P_SPAM) === 0);
+      const level = sc.probe(peer, off, fam, port, peerVm, bucket, ws, pk, by, key, horizontal);
+      if (level >= 1 && (active & KIND_BIT_SCAN) === 0) this.mark(tr, K_SCAN, level);
+      store.noteProbe(tr, bucket, key);
       if ((this.sampleFull[tr] & KIND_BIT_SCAN) === 0 && sc.pairs.size >= 8)
         this.sample(tr, KIND_BIT_SCAN, b, i, bucket);
     } else if (cls & (EST | ICMP_REPLY)) {
@@ -618,6 +705,7 @@ export class DetectionEngine {
       const syn = known ? ((b.tcpFlags[i] & F_SYN) !== 0 ? 1 : 0) : -1;
       const flows = bf.attempt(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, b.srcPort[i], syn, pk, by);
       if ((this.sampleFull[tr] & KIND_BIT_BRUTE) === 0 && flows >= 10) this.sample(tr, KIND_BIT_BRUTE, b, i, bucket);
+      if (bf.lastFresh && (active & KIND_BIT_BRUTE) === 0) this.bruteTrigger(tr, bf, role, ws, cur);
     }
 
     if (cls & (AMP_REQ | AMP_RESP)) {
@@ -635,11 +723,18 @@ export class DetectionEngine {
         am.response(bucket, pk, by, key, this.ampIndex[b.srcPort[i]], role === SOURCE);
         if (cls & DENY && role === TARGET) am.deniedResponse(bucket, key);
       }
+      if ((active & KIND_BIT_AMP) === 0)
+        this.mark(tr, K_AMP, this.ampDetector.level(am, role === SOURCE, ws, cur, (cls & DENY) !== 0));
       if ((this.sampleFull[tr] & KIND_BIT_AMP) === 0 && am.bucketPackets(bucket) >= 200)
         this.sample(tr, KIND_BIT_AMP, b, i, bucket);
     }
 
-    if (cls & REFLECT && role === TARGET) this.reflection(b, i, tr, vm, peer, off, fam, bucket, cls, pk);
+    if (cls & REFLECT && role === TARGET) {
+      const st = this.reflection(b, i, tr, vm, peer, off, fam, bucket, cls, pk);
+      // Flows bound the distinct answerers from above.
+      if (st !== null && (active & KIND_BIT_AMP) === 0)
+        this.mark(tr, K_AMP, st.flows(ws, cur) / this.config.amplification.tcpReflectionMinSources);
+    }
 
     if (role === SOURCE) {
       if (cls & SMTP) {
@@ -652,13 +747,17 @@ export class DetectionEngine {
             this.config.limits.hllPrecision,
           );
         sm.flow(peer, off, fam, addressKey(peer, off, fam), b.dstPort[i], peerVm, bucket, ws, pk, by);
+        // Rows are (server, port) pairs kept past the window: an upper bound of the distinct servers.
+        if ((active & KIND_BIT_SPAM) === 0) this.mark(tr, K_SPAM, sm.rows.size / this.config.spam.minServers);
         if ((this.sampleFull[tr] & KIND_BIT_SPAM) === 0 && sm.rows.size >= 10)
           this.sample(tr, KIND_BIT_SPAM, b, i, bucket);
       }
       if (cls & STRATUM && peerVm < 0) {
         let mi = this.stratum[tr];
         if (!mi) mi = this.stratum[tr] = new StratumState(this.config.limits.smallRows, this.R);
-        mi.flow(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, pk, by);
+        const row = mi.flow(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, pk, by);
+        if (row >= 0 && (active & KIND_BIT_MINING) === 0)
+          this.mark(tr, K_MINING, mi.rows.slotsActive(row, ws, cur) / this.config.mining.minBuckets);
         if ((this.sampleFull[tr] & KIND_BIT_MINING) === 0) this.sample(tr, KIND_BIT_MINING, b, i, bucket);
       }
     }
@@ -674,6 +773,7 @@ export class DetectionEngine {
    * An answer-shaped TCP flow reached the VM: it counts toward TCP reflection unless the VM asked
    * for it, i.e. reached (known pairs) or probed (its scan rows) that host and port. Denied flows
    * without flags need no check: a stateful firewall passes the answers to the VM's own SYNs.
+   * Returns the state it was counted in, null when the VM asked for it.
    */
   private reflection(
     b: FlowBatch,
@@ -686,15 +786,15 @@ export class DetectionEngine {
     bucket: number,
     cls: number,
     pk: number,
-  ): void {
+  ): TcpReflectionState | null {
     const key = addressKey(peer, off, fam);
     const sp = b.srcPort[i];
     if ((b.flags[i] & FLAGS_KNOWN) !== 0) {
-      if (this.known.has(vm, pairHash(key, sp))) return;
+      if (this.known.has(vm, pairHash(key, sp))) return null;
       const src = this.srcTrack[vm];
       if (src >= 0 && this.store.mayHaveProbed(src, key)) {
         const sc = this.scan[src];
-        if (sc && sc.pairs.find(peer, off, fam, sp) >= 0) return;
+        if (sc && sc.pairs.find(peer, off, fam, sp) >= 0) return null;
       }
     }
     let st = this.refl[tr];
@@ -705,6 +805,7 @@ export class DetectionEngine {
         this.config.limits.hllPrecision,
       );
     st.add(bucket, pk, key, (cls & REFLECT_SRC) !== 0);
+    return st;
   }
 
   private threatHit(
@@ -734,6 +835,43 @@ export class DetectionEngine {
     const miningBit = this.intel ? this.intel.categoryBit(this.config.mining.category) : 0;
     const bit = mask & ~miningBit ? KIND_BIT_INTEL : KIND_BIT_MINING;
     if ((this.sampleFull[ht] & bit) === 0) this.sample(ht, bit, b, i, bucket);
+    if ((this.store.activeKinds(ht) & bit) === 0)
+      this.mark(ht, bit === KIND_BIT_INTEL ? K_INTEL : K_MINING, st.flows / this.config.maliciousPeer.minFlows);
+  }
+
+  /**
+   * A trigger saw kind k's rule within reach (level >= 1: its cheap counters are past the rule's
+   * threshold): the side gets an eager look at the end of this process() call. A kind looked at
+   * without result waits until its level has grown (REARM) or the bucket closes, so a side that
+   * sits near a threshold is looked at again for new evidence only, not for every record.
+   */
+  private mark(tr: number, k: number, level: number): void {
+    if (!(level >= 1)) return;
+    const a = tr * 8 + k;
+    if (level < this.arm[a]) return;
+    this.arm[a] = level * REARM[k];
+    const h = this.hotMask[tr];
+    this.hotMask[tr] = h | LISTED | (1 << k);
+    if ((h & LISTED) !== 0) return;
+    if (this.hotCount === this.hotList.length) {
+      const l = new Int32Array(this.hotList.length * 2);
+      l.set(this.hotList);
+      this.hotList = l;
+    }
+    this.hotList[this.hotCount++] = tr;
+  }
+
+  /** A new login-sized session: the pair's sessions in the window, and whether a pair just became heavy. */
+  private bruteTrigger(tr: number, bf: BruteForceState, role: number, ws: number, cur: number): void {
+    const c = this.config.bruteForce;
+    const sessions = bf.rows.slotSum(bf.lastRow, ws, cur);
+    let level = sessions / c.oneToOneSessions;
+    if (sessions >= c.perTargetSessions) {
+      // Rows bound the pairs with enough sessions from above.
+      const many = bf.rows.size / (role === SOURCE ? c.oneToManyTargets : c.manyToOneAttackers);
+      if (many > level) level = many;
+    }
+    this.mark(tr, K_BRUTE, level);
   }
 
   /** Keeps up to 5 example records per side and kind (cold: only for sides near a rule). */
@@ -762,19 +900,29 @@ export class DetectionEngine {
     if (t < 0) {
       t = this.store.alloc(vm, role, bucket);
       map[vm] = t;
-      if (this.store.capacity > this.sampleFull.length) {
-        const sf = new Uint8Array(this.store.capacity);
-        sf.set(this.sampleFull);
-        this.sampleFull = sf;
-        const sh = new Uint8Array(this.store.capacity);
-        sh.set(this.sampleHas);
-        this.sampleHas = sh;
-      }
+      if (this.store.capacity > this.sampleFull.length) this.growTrackArrays(this.store.capacity);
       this.sampleFull[t] = 0;
       this.sampleHas[t] = 0;
+      // A reused slot may still be listed from its last owner: the list entry serves the new one.
+      this.hotMask[t] &= LISTED;
+      this.eagerNext[t] = 0;
+      this.arm.fill(0, t * 8, t * 8 + 8);
       if (role === SOURCE) this.known.reset(vm);
     }
     return t;
+  }
+
+  private growTrackArrays(cap: number): void {
+    const grow = <T extends Uint8Array | Float32Array | Float64Array>(a: T, n: number, make: (n: number) => T): T => {
+      const x = make(n);
+      x.set(a);
+      return x;
+    };
+    this.sampleFull = grow(this.sampleFull, cap, (n) => new Uint8Array(n));
+    this.sampleHas = grow(this.sampleHas, cap, (n) => new Uint8Array(n));
+    this.hotMask = grow(this.hotMask, cap, (n) => new Uint8Array(n));
+    this.eagerNext = grow(this.eagerNext, cap, (n) => new Float64Array(n));
+    this.arm = grow(this.arm, cap * 8, (n) => new Float32Array(n));
   }
 
   private growVmMaps(min: number): void {
@@ -817,11 +965,81 @@ export class DetectionEngine {
     }
   }
 
+  /**
+   * Eager looks at the hot sides' open buckets, at most one per side per eagerIntervalMs (monotonic
+   * clock): a side under attack gets records in every batch and is not re-evaluated for each. A side
+   * still waiting for its turn stays listed for a later process() or advance().
+   */
+  private evaluateHot(): void {
+    // A finding callback may call back into the engine (advance): one pass at a time.
+    if (this.inEager) return;
+    this.inEager = true;
+    try {
+      const now = this.monotonic();
+      const n = this.hotCount;
+      let keep = 0;
+      for (let j = 0; j < n; j++) {
+        const tr = this.hotList[j];
+        const kinds = this.hotMask[tr] & ALL_KINDS & ~this.store.activeKinds(tr);
+        if (kinds === 0 || this.store.role(tr) === 0) {
+          this.hotMask[tr] = 0;
+          continue;
+        }
+        if (now < this.eagerNext[tr]) {
+          this.hotList[keep++] = tr;
+          continue;
+        }
+        this.hotMask[tr] = 0;
+        this.eagerNext[tr] = now + this.eagerIntervalMs;
+        this.evaluateEager(tr, kinds);
+      }
+      // Sides listed meanwhile (a callback that fed records) keep their places.
+      for (let j = n; j < this.hotCount; j++) this.hotList[keep++] = this.hotList[j];
+      this.hotCount = keep;
+    } finally {
+      this.inEager = false;
+    }
+  }
+
+  /**
+   * The window ending at the side's open bucket, for the given kinds: no window step. Nothing of
+   * the step bookkeeping moves (evaluated bucket, dirty flag, quiet steps, sample buffers, table
+   * purges), and only kinds without an active incident are asked, so a detection can only open an
+   * incident, whose first update is then the one of this step.
+   */
+  private evaluateEager(tr: number, kinds: number): void {
+    const store = this.store;
+    this.st.eagerEvaluations++;
+    const e = store.cur(tr);
+    const win: EvalWindow = {
+      from: e - this.W + 1,
+      to: e,
+      bucketMs: this.bucketMs,
+      current: true,
+      purgeBefore: -Infinity,
+      eager: true,
+    };
+    const out: Detection[] = [];
+    this.runDetectors(tr, win, out, kinds);
+    if (out.length === 0) return;
+    const role: FindingRole = store.role(tr) === SOURCE ? 'source' : 'target';
+    const vm = store.vm(tr);
+    for (const d of out) {
+      this.incidents.fire(tr, vm, role, d, e, store.lastEventMs(tr), this.samplesOf(tr, d.kind), true);
+      for (const m of d.mirrors) this.mirror(tr, vm, role, d, m.vmSlot, m.peer, e, true);
+    }
+    store.setIncidents(tr, this.incidents.countFor(tr));
+    store.setActiveKinds(tr, this.incidents.kindMask(tr));
+  }
+
   private evaluate(tr: number, e: number, current: boolean): void {
     const store = this.store;
     this.st.evaluations++;
     store.setEvaluated(tr, e);
     store.setDirty(tr, false);
+    // This step covers whatever made the side hot; triggers start over for the next bucket.
+    this.hotMask[tr] &= LISTED;
+    this.arm.fill(0, tr * 8, tr * 8 + 8);
     const from = e - this.W + 1;
     const win: EvalWindow = {
       from,
@@ -832,14 +1050,17 @@ export class DetectionEngine {
     };
     // Local: a finding callback may call back into the engine (advance, recheck).
     const out: Detection[] = [];
-    this.runDetectors(tr, win, out, null);
+    this.runDetectors(tr, win, out, ALL_KINDS);
     const role: FindingRole = store.role(tr) === SOURCE ? 'source' : 'target';
     const vm = store.vm(tr);
     for (const d of out) {
       this.incidents.fire(tr, vm, role, d, e, store.lastEventMs(tr), this.samplesOf(tr, d.kind));
-      for (const m of d.mirrors) this.mirror(tr, vm, role, d, m.vmSlot, m.peer, e);
+      for (const m of d.mirrors) this.mirror(tr, vm, role, d, m.vmSlot, m.peer, e, false);
     }
-    if (store.incidents(tr) > 0 || out.length > 0) store.setIncidents(tr, this.incidents.endQuiet(tr, e));
+    if (store.incidents(tr) > 0 || out.length > 0) {
+      store.setIncidents(tr, this.incidents.endQuiet(tr, e));
+      store.setActiveKinds(tr, this.incidents.kindMask(tr));
+    }
     this.sampleFull[tr] = 0;
     const has = this.sampleHas[tr];
     if (has !== 0) {
@@ -866,9 +1087,11 @@ export class DetectionEngine {
     peerVm: number,
     peer: PeerEvidence,
     e: number,
+    eager: boolean,
   ): void {
     const otherRole = role === 'source' ? TARGET : SOURCE;
     const mt = this.trackFor(peerVm, otherRole, e);
+    if (eager && (this.store.activeKinds(mt) & (1 << KIND_INDEX[d.kind])) !== 0) return;
     if (!Number.isFinite(this.store.lastEventMs(mt))) this.store.setLastEventMs(mt, this.store.lastEventMs(tr));
     const self: PeerEvidence = {
       ip: this.store.selfAddress(tr),
@@ -902,15 +1125,18 @@ export class DetectionEngine {
       e,
       lastMs,
       this.samplesOf(tr, d.kind),
+      eager,
     );
     this.store.setIncidents(mt, this.incidents.countFor(mt));
+    this.store.setActiveKinds(mt, this.incidents.kindMask(mt));
   }
 
   private samplesOf(tr: number, kind: FindingKind): FlowRecord[] | undefined {
     return this.samples.get(tr * 8 + KIND_INDEX[kind])?.flows;
   }
 
-  private runDetectors(tr: number, win: EvalWindow, out: Detection[], only: FindingKind | null): void {
+  /** Runs the detectors of the kinds in `kinds` (bits KIND_INDEX) and keeps only their detections. */
+  private runDetectors(tr: number, win: EvalWindow, out: Detection[], kinds: number): void {
     const store = this.store;
     const isSource = store.role(tr) === SOURCE;
     const role: FindingRole = isSource ? 'source' : 'target';
@@ -925,24 +1151,25 @@ export class DetectionEngine {
 
     let ampFired = false;
     const am = this.amp[tr];
-    if (am && (only === null || only === 'amplification' || only === null || only === 'flood')) {
+    // Floods need the amplification verdict too: reflected UDP is reported as amplification.
+    if (am && (kinds & (KIND_BIT_AMP | KIND_BIT_FLOOD)) !== 0) {
       const mine: Detection[] = [];
       const otherAmp = other >= 0 ? this.amp[other] : undefined;
       ampFired = isSource
         ? this.ampDetector.evaluateSource(am, otherAmp, win, this.heavyOf, tr, mine)
         : this.ampDetector.evaluateTarget(am, otherAmp, win, this.heavyOf, tr, mine);
-      if (only === null || only === 'amplification') out.push(...mine);
+      if (kinds & KIND_BIT_AMP) out.push(...mine);
     }
     const rf = this.refl[tr];
-    if (rf && !ampFired && (only === null || only === 'amplification')) {
+    if (rf && !ampFired && (kinds & KIND_BIT_AMP) !== 0) {
       // Probe pairs the VM's own source side holds (and refused): its answers are no reflection.
       const sc = other >= 0 ? this.scan[other] : undefined;
       const ownProbes = sc ? sc.pairs.size + sc.pairs.dropped : 0;
       this.reflDetector.evaluate(rf, win, ownProbes, () => this.heavyPeers(tr), out);
     }
-    if (only === null || only === 'flood') this.floodDetector.evaluate(store, tr, other, role, win, ampFired, out);
+    if (kinds & KIND_BIT_FLOOD) this.floodDetector.evaluate(store, tr, other, role, win, ampFired, out);
     const sc = this.scan[tr];
-    if (sc && (only === null || only === 'port-scan')) {
+    if (sc && (kinds & KIND_BIT_SCAN) !== 0) {
       const before = sc.entries;
       this.scanDetector.evaluate(sc, role, win, out, isSource ? this.known : undefined, vm);
       if (sc.entries < before) {
@@ -952,17 +1179,17 @@ export class DetectionEngine {
       }
     }
     const bf = this.brute[tr];
-    if (bf && (only === null || only === 'brute-force')) this.bruteDetector.evaluate(bf, role, win, out);
+    if (bf && (kinds & KIND_BIT_BRUTE) !== 0) this.bruteDetector.evaluate(bf, role, win, out);
     const sm = this.spam[tr];
-    if (sm && (only === null || only === 'spam')) this.spamDetector.evaluate(sm, win, out);
+    if (sm && (kinds & KIND_BIT_SPAM) !== 0) this.spamDetector.evaluate(sm, win, out);
     const ht = this.hits[tr];
-    if (ht && this.intel && (only === null || only === 'malicious-peer' || only === 'mining'))
+    if (ht && this.intel && (kinds & (KIND_BIT_INTEL | KIND_BIT_MINING)) !== 0)
       this.intelDetector.evaluate(ht, this.intel, role, win, out);
     const mi = this.stratum[tr];
-    if (mi && (only === null || only === 'mining') && !out.some((d) => d.kind === 'mining'))
+    if (mi && (kinds & KIND_BIT_MINING) !== 0 && !out.some((d) => d.kind === 'mining'))
       this.miningDetector.evaluate(mi, win, out);
-    if (only !== null) {
-      for (let j = out.length - 1; j >= 0; j--) if (out[j].kind !== only) out.splice(j, 1);
+    if ((kinds & ALL_KINDS) !== ALL_KINDS) {
+      for (let j = out.length - 1; j >= 0; j--) if ((kinds & (1 << KIND_INDEX[out[j].kind])) === 0) out.splice(j, 1);
     }
   }
 
@@ -989,6 +1216,7 @@ export class DetectionEngine {
 
   private evict(tr: number): void {
     this.incidents.endAll(tr);
+    this.hotMask[tr] &= LISTED;
     const store = this.store;
     const vm = store.vm(tr);
     if (store.role(tr) === SOURCE) this.srcTrack[vm] = -1;

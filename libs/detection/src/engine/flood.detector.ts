@@ -73,23 +73,45 @@ export class FloodDetector {
   }
 
   /**
-   * Eager trigger, per record: how far the peer in heavy-peer row j of side t (and, for a target,
-   * the whole host) is past its flood limit in the open bucket; >= 1 means a rule fires now.
-   * Counter gates first, so ordinary records cost a few comparisons and no allocation.
+   * Eager trigger gate, per record (small enough to be inlined): whether the peer row at word r or,
+   * for a target, the counters at word c hold enough for any flood rule over the shortest span.
+   */
+  mayFire(f32: Float32Array, r: number, c: number, target: boolean): boolean {
+    return (
+      f32[r + K_SYN] >= this.gSyn ||
+      f32[r + K_ICMP] >= this.gIcmp ||
+      f32[r + K_UDP] >= this.gUdp ||
+      f32[r + K_BYTES] >= this.gBytes ||
+      (target &&
+        (f32[c + C_PACKETS] >= this.gHostPk ||
+          f32[c + C_SYN_PK] >= this.gHostSyn ||
+          f32[c + C_FLOWS] >= this.gHostFlows ||
+          f32[c + C_BYTES] >= this.gHostBytes))
+    );
+  }
+
+  /**
+   * Eager trigger, once mayFire() passed: how far the peer in heavy-peer row j of side t (and, for
+   * a target, the whole host) is past its flood limit in the open bucket; >= 1: a rule fires now.
+   * Nothing is allocated.
    */
   level(store: TrackStore, t: number, j: number, other: number, target: boolean): number {
     const f32 = store.f32;
     const r = store.row(t, j);
     let lv = 0;
-    if (f32[r + K_SYN] >= this.gSyn || f32[r + K_ICMP] >= this.gIcmp || f32[r + K_UDP] >= this.gUdp || f32[r + K_BYTES] >= this.gBytes) {
+    if (
+      f32[r + K_SYN] >= this.gSyn ||
+      f32[r + K_ICMP] >= this.gIcmp ||
+      f32[r + K_UDP] >= this.gUdp ||
+      f32[r + K_BYTES] >= this.gBytes
+    ) {
       store.rowWords(t, j, scratch);
-      const pk = f32[r + K_PACKETS];
       const span = Math.max(this.cfg.minRateSpanMs, f32[r + K_LAST] - f32[r + K_FIRST]) / 1000;
       const rule = this.peerRule(
         store,
         other,
         store.i32[r + K_META] & 7,
-        pk,
+        f32[r + K_PACKETS],
         f32[r + K_SYN],
         f32[r + K_UDP],
         f32[r + K_ICMP],

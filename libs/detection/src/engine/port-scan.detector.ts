@@ -7,7 +7,7 @@ import {
   type MirrorTarget,
   type PeerEvidence,
 } from './detection';
-import { pairHash } from './hash';
+import { fmix32, pairHash } from './hash';
 import { PeerTable } from './peer-table';
 import type { RecentPairs } from './recent-pairs';
 
@@ -22,6 +22,20 @@ const F_LAST_FAIL = 4; // bucket - first + 1, 0 = never (Float32 cannot hold abs
 const F_LAST_OK = 5;
 const NF = 6;
 const FAIL_PORTS = 8;
+/** Hash groups of the eager trigger's fresh-pair counters, by port and by peer. */
+const TRIG_GROUPS = 16;
+/** Pairs a side holds before it keeps trigger counters (fewer cannot reach a scan threshold soon). */
+const TRIG_FROM = 8;
+
+/** What makes a side worth an eager look: fresh failed pairs on one port / with one peer. */
+export interface ScanTrigger {
+  /** Horizontal threshold (0: the side is never judged horizontally). */
+  hosts: number;
+  /** Vertical threshold. */
+  ports: number;
+  /** Bucket slots kept (window + lateness + 1). */
+  slots: number;
+}
 
 /**
  * Scan evidence of one VM side: the (peer, port) pairs it probed (source) or was probed on
@@ -36,16 +50,26 @@ export class PortScanState {
    * list (the port's successes are kept only past a few of those).
    */
   private readonly failPorts = new Int32Array(FAIL_PORTS * 3).fill(-1);
+  /**
+   * Eager trigger, per bucket slot: new failed pairs by port group, then by peer group (hashed, so
+   * an upper bound of any one port's or peer's count). Pairs that fail again later keep counting in
+   * the bucket they first failed in, so a monitor re-testing its hosts never triggers; a scanner,
+   * which moves on to new pairs, does. Exists only once the side holds TRIG_FROM pairs.
+   */
+  private trig: Uint16Array | null = null;
+  private trigBucket: Int32Array | null = null;
 
   /**
    * @param keepPortSuccesses record answered hosts on ports with failures (source sides, for the
    *   horizontal TRW ratio); target sides only need successes of pairs already known.
    * @param trwFrom failed pairs a port needs before its successes are kept (no cost for the odd failure).
+   * @param trigger thresholds for probe()'s eager-trigger level; without it probe() returns 0.
    */
   constructor(
     maxPairs: number,
     private readonly keepPortSuccesses: boolean,
     private readonly trwFrom: number,
+    private readonly trigger?: ScanTrigger,
   ) {
     this.pairs = new PeerTable(NF, maxPairs, 0, 4);
   }
@@ -60,11 +84,13 @@ export class PortScanState {
     windowStart: number,
     packets: number,
     bytes: number,
-  ): void {
+    peerKey = 0,
+    horizontal = false,
+  ): number {
     const t = this.pairs;
     const size = t.size;
     const row = t.upsert(words, off, family, port, peerVm, bucket, windowStart);
-    if (row < 0) return;
+    if (row < 0) return 0;
     const fresh = t.size > size || t.get(row, F_FLOWS) === 0;
     const rel = bucket - t.first(row) + 1;
     const lf = t.get(row, F_LAST_FAIL);
@@ -76,6 +102,67 @@ export class PortScanState {
     t.add(row, F_PACKETS, packets);
     t.add(row, F_BYTES, bytes);
     this.noteFailPort(port, bucket, fresh);
+    return fresh && this.trigger !== undefined ? this.freshPair(bucket, windowStart, port, peerKey, horizontal) : 0;
+  }
+
+  /** Counts a new failed pair for the eager trigger (apart from probe(), which stays small). */
+  private freshPair(bucket: number, windowStart: number, port: number, peerKey: number, horizontal: boolean): number {
+    if (this.trig === null) {
+      if (this.pairs.size < TRIG_FROM) return 0;
+      this.seedTrigger((this.trigger as ScanTrigger).slots);
+    } else this.trigAdd(bucket, port, peerKey, horizontal);
+    return this.trigLevel(windowStart, port, peerKey, horizontal);
+  }
+
+  /**
+   * How far the record's port group (horizontal) or peer group (vertical) is past its threshold,
+   * counting new failed pairs in the window; >= 1: a scan rule may fire now.
+   */
+  private trigLevel(windowStart: number, port: number, peerKey: number, horizontal: boolean): number {
+    const tr = this.trig as Uint16Array;
+    const tb = this.trigBucket as Int32Array;
+    const hp = group(port);
+    const pp = TRIG_GROUPS + group(peerKey);
+    let h = 0;
+    let v = 0;
+    for (let s = 0; s < tb.length; s++) {
+      if (tb[s] < windowStart) continue;
+      h += tr[s * 2 * TRIG_GROUPS + hp];
+      v += tr[s * 2 * TRIG_GROUPS + pp];
+    }
+    const trig = this.trigger as ScanTrigger;
+    return Math.max(horizontal && trig.hosts > 0 ? h / trig.hosts : 0, v / trig.ports);
+  }
+
+  private trigAdd(bucket: number, port: number, peerKey: number, horizontal: boolean): void {
+    const tr = this.trig as Uint16Array;
+    const tb = this.trigBucket as Int32Array;
+    const s = bucket % tb.length;
+    const at = s * 2 * TRIG_GROUPS;
+    if (tb[s] !== bucket) {
+      if (tb[s] > bucket) return; // older than the ring
+      tr.fill(0, at, at + 2 * TRIG_GROUPS);
+      tb[s] = bucket;
+    }
+    if (horizontal) {
+      const h = at + group(port);
+      if (tr[h] < 65535) tr[h]++;
+    }
+    const p = at + TRIG_GROUPS + group(peerKey);
+    if (tr[p] < 65535) tr[p]++;
+  }
+
+  /** Creates the trigger counters from the pairs held so far, each at its newest failure. */
+  private seedTrigger(slots: number): void {
+    this.trig = new Uint16Array(slots * 2 * TRIG_GROUPS);
+    this.trigBucket = new Int32Array(slots).fill(-1);
+    const t = this.pairs;
+    const horizontal = this.keepPortSuccesses;
+    for (let r = 0; r < t.capacity; r++) {
+      const lf = t.get(r, F_LAST_FAIL);
+      if (!t.used(r) || !(lf > 0)) continue;
+      this.trigAdd(t.first(r) + lf - 1, t.port(r), t.peerKey(r), horizontal);
+    }
   }
 
   /**
@@ -319,6 +406,10 @@ export class PortScanDetector {
       mirrors,
     };
   }
+}
+
+function group(x: number): number {
+  return fmix32(x) >>> 28;
 }
 
 function isFailed(t: PeerTable, r: number, from: number, known: RecentPairs | undefined, track: number): boolean {

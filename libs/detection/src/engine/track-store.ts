@@ -34,12 +34,15 @@ export const NK = 14;
 /** Header words of a track block (Int32 unless noted). */
 export const H_CUR = 0; // current bucket
 export const H_EVAL = 1; // last window end evaluated
-export const H_STATE = 2; // bit 0 dirty, bits 8-15 active incidents, bits 16-17 role
+export const H_STATE = 2; // bit 0 dirty, bits 8-15 active incidents, bits 16-17 role, bits 24-30 active kinds
 export const H_VM = 3;
 export const H_LAST_REL = 4; // Float32: newest event time, ms after the current bucket start
 export const H_SELF = 6; // own address word 0 (IPv4)
 export const H_SELF_FAM = 7;
 export const H_ARRIVAL = 8; // engine-clock bucket of the newest record delivered for the side
+export const H_FLOOD_NEXT = 9; // Float32: current-bucket packets before the flood trigger looks again
+/** First bit of the active-kinds mask in H_STATE (read per record: kept in the block, not an array). */
+export const ACTIVE_SHIFT = 24;
 const HDR = 10;
 
 /**
@@ -120,6 +123,16 @@ export class TrackStore {
   setIncidents(t: number, n: number): void {
     const a = t * this.stride + H_STATE;
     this.i32[a] = (this.i32[a] & ~0xff00) | (Math.min(n, 255) << 8);
+  }
+
+  /** Kinds (bit KIND_INDEX) with an active incident on the side. */
+  activeKinds(t: number): number {
+    return (this.i32[t * this.stride + H_STATE] >>> ACTIVE_SHIFT) & 0x7f;
+  }
+
+  setActiveKinds(t: number, mask: number): void {
+    const a = t * this.stride + H_STATE;
+    this.i32[a] = (this.i32[a] & ~(0x7f << ACTIVE_SHIFT)) | ((mask & 0x7f) << ACTIVE_SHIFT);
   }
 
   /** 0 free, 1 source, 2 target. */
@@ -224,6 +237,7 @@ export class TrackStore {
     this.i32[b + H_CUR] = bucket;
     this.f32[b + H_LAST_REL] = last - bucket * this.bucketMs;
     this.f32.fill(0, b + this.oCnt, b + this.stride);
+    this.f32[b + H_FLOOD_NEXT] = 0;
     this.f32[b + this.oCnt + C_SPAN_START] = Infinity;
     this.f32[b + this.oCnt + C_SPAN_END] = -Infinity;
   }
