@@ -155,6 +155,7 @@ async function main(): Promise<void> {
     { figure: 'crossing groups', value: l.latencyGroups, target: '' },
     { figure: 'crossings measured', value: l.latencySamples, target: '' },
     { figure: 'crossings without a finding', value: l.latencyMissed, target: '0' },
+    { figure: 'attacks found before their planned crossing (not timed)', value: l.latencyFoundBeforeCrossing, target: '' },
     { figure: 'p50 ms', value: l.latencyP50Ms, target: '' },
     { figure: 'p90 ms', value: l.latencyP90Ms, target: '' },
     { figure: 'p99 ms', value: l.latencyP99Ms, target: '< 1,000' },
