@@ -16,7 +16,7 @@
  * (bench/detect.bench.ts runs these parts too, with the detection-quality tables.)
  */
 import { spawnSync } from 'node:child_process';
-import { FlowAction, FlowBatch, RecordFlag } from '@sg/flows';
+import { FlowAction, FlowBatch, RecordFlag } from '@sg/flows/flow-batch';
 // The engine itself, not the package index (which also loads the Nest wrapper).
 import { DetectionEngine } from '../libs/detection/src/engine/detection-engine';
 import type { Finding } from '../libs/detection/src/engine/finding';

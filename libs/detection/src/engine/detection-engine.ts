@@ -15,7 +15,7 @@ import { resolveDetectionConfig, type DetectionConfig, type DetectionConfigInput
 import { formatPeer, type Detection, type EvalWindow, type PeerEvidence } from './detection';
 import type { Finding, FindingCounts, FindingKind, FindingRole, PeerFigures } from './finding';
 import { FloodDetector } from './flood.detector';
-import { addressKey, pairHash } from './hash';
+import { addressKey, fmix32, pairHash } from './hash';
 import { IncidentTracker, KIND_INDEX } from './incident-tracker';
 import { MaliciousPeerDetector, ThreatHitState } from './malicious-peer.detector';
 import { MiningDetector, StratumState } from './mining.detector';
@@ -208,8 +208,13 @@ interface SampleBuffer {
 export class DetectionEngine {
   readonly config: DetectionConfig;
   private readonly store: TrackStore;
-  private srcTrack = new Int32Array(1024).fill(-1);
-  private dstTrack = new Int32Array(1024).fill(-1);
+  /**
+   * Per VM slot, one row of SIDE_WORDS words: the tracks of both sides, each side's newest probe
+   * bucket and a 64-bit filter of the peers it probed (or was probed by). One cache line answers
+   * "which tracks, did either side probe lately, and could this peer be in its scan rows" for both
+   * sides of a VM, so answer records skip scan state without touching it.
+   */
+  private sides = newSides(1024);
   private readonly W: number;
   private readonly L: number;
   private readonly R: number;
@@ -302,7 +307,7 @@ export class DetectionEngine {
       Math.max(1, Math.ceil(cfg.bucketMs / cfg.minRateSpanMs)),
       cfg.bucketMs,
     );
-    this.known = new RecentPairs(this.W, this.srcTrack.length);
+    this.known = new RecentPairs(this.W, this.sides.length / SIDE_WORDS);
     this.wallClock = opts.wallClock ?? Date.now;
     this.monotonic = opts.monotonicClock ?? (() => performance.now());
     this.eagerIntervalMs = cfg.eagerIntervalMs;
@@ -401,8 +406,7 @@ export class DetectionEngine {
    */
   recheck(vmSlot: number, role: FindingRole, kind: FindingKind, windowMs: number, nowMs: number): RecheckResult {
     const r = role === 'source' ? SOURCE : TARGET;
-    const map = r === SOURCE ? this.srcTrack : this.dstTrack;
-    const tr = vmSlot < map.length ? map[vmSlot] : -1;
+    const tr = vmSlot < this.sides.length / SIDE_WORDS ? this.sides[vmSlot * SIDE_WORDS + (r === SOURCE ? 0 : 1)] : -1;
     const base = { vmSlot, role, kind, windowMs };
     if (tr < 0) {
       return {
@@ -642,7 +646,7 @@ export class DetectionEngine {
       ) {
         f32[blk + H_FLOOD_NEXT] = f32[c + C_PACKETS] * (1 + 1 / 64);
         const vmSlot = i32[blk + H_VM];
-        const other = role === SOURCE ? this.dstTrack[vmSlot] : this.srcTrack[vmSlot];
+        const other = this.sides[vmSlot * SIDE_WORDS + (role === SOURCE ? 1 : 0)];
         this.mark(tr, K_FLOOD, this.floodDetector.level(store, tr, j, other, role === TARGET));
       }
       if (this.sampleFull[tr] & KIND_BIT_FLOOD) {
@@ -674,22 +678,34 @@ export class DetectionEngine {
       const horizontal = role === SOURCE && (port > 65535 || (this.portClass[port] & P_SPAM) === 0);
       const level = sc.probe(peer, off, fam, port, peerVm, bucket, ws, pk, by, key, horizontal);
       if (level >= 1 && (active & KIND_BIT_SCAN) === 0) this.mark(tr, K_SCAN, level);
-      store.noteProbe(tr, bucket, key);
+      this.noteProbe(vm, role === SOURCE ? 0 : 1, bucket, key);
       if ((this.sampleFull[tr] & KIND_BIT_SCAN) === 0 && sc.pairs.size >= 8)
         this.sample(tr, KIND_BIT_SCAN, b, i, bucket);
     } else if (cls & (EST | ICMP_REPLY)) {
       const icmp = (cls & ICMP_REPLY) !== 0;
       const key = addressKey(peer, off, fam);
-      // Scan states are only touched when the side saw probes lately (a header word of the side).
-      if (!icmp && store.probes[tr * 3] >= ws) {
-        const sc = this.scan[tr];
-        if (sc) sc.success(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, store.mayHaveProbed(tr, key));
+      // Scan states are only touched when a side saw probes lately (read from the VM's line).
+      // Only a source side keeps successes of peers it never probed (TRW on a failing port).
+      const sides = this.sides;
+      const sv = vm * SIDE_WORDS;
+      const own = role === SOURCE ? 0 : 1;
+      const h = fmix32(key) & 63;
+      const bit = 1 << (h & 31);
+      if (!icmp && sides[sv + S_PROBE + own] >= ws) {
+        const may = (sides[sv + S_FILTER + own * 2 + (h >>> 5)] & bit) !== 0;
+        if (may || own === 0) {
+          const sc = this.scan[tr];
+          if (sc) sc.success(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, may);
+        }
       }
-      const other = role === SOURCE ? this.dstTrack[vm] : this.srcTrack[vm];
-      if (other >= 0 && store.probes[other * 3] >= ws) {
-        const so2 = this.scan[other];
-        const port = icmp ? ICMP_ECHO_PORT : b.srcPort[i];
-        if (so2) so2.success(peer, off, fam, port, peerVm, bucket, ws, store.mayHaveProbed(other, key));
+      const other = sides[sv + 1 - own];
+      if (other >= 0 && sides[sv + S_PROBE + 1 - own] >= ws) {
+        const may = (sides[sv + S_FILTER + (1 - own) * 2 + (h >>> 5)] & bit) !== 0;
+        if (may || own === 1) {
+          const so2 = this.scan[other];
+          const port = icmp ? ICMP_ECHO_PORT : b.srcPort[i];
+          if (so2) so2.success(peer, off, fam, port, peerVm, bucket, ws, may);
+        }
       }
       // Remember pairs the VM reached: its own established flows, and echo replies (pings have
       // no established flow of their own).
@@ -791,8 +807,8 @@ export class DetectionEngine {
     const sp = b.srcPort[i];
     if ((b.flags[i] & FLAGS_KNOWN) !== 0) {
       if (this.known.has(vm, pairHash(key, sp))) return null;
-      const src = this.srcTrack[vm];
-      if (src >= 0 && this.store.mayHaveProbed(src, key)) {
+      const src = this.sides[vm * SIDE_WORDS];
+      if (src >= 0 && this.mayHaveProbed(vm, 0, key)) {
         const sc = this.scan[src];
         if (sc && sc.pairs.find(peer, off, fam, sp) >= 0) return null;
       }
@@ -894,12 +910,13 @@ export class DetectionEngine {
   }
 
   private trackFor(vm: number, role: number, bucket: number): number {
-    if (vm >= this.srcTrack.length) this.growVmMaps(vm + 1);
-    const map = role === SOURCE ? this.srcTrack : this.dstTrack;
-    let t = map[vm];
+    if (vm >= this.sides.length / SIDE_WORDS) this.growVmMaps(vm + 1);
+    const own = role === SOURCE ? 0 : 1;
+    let t = this.sides[vm * SIDE_WORDS + own];
     if (t < 0) {
       t = this.store.alloc(vm, role, bucket);
-      map[vm] = t;
+      this.sides[vm * SIDE_WORDS + own] = t;
+      this.clearProbes(vm, own);
       if (this.store.capacity > this.sampleFull.length) this.growTrackArrays(this.store.capacity);
       this.sampleFull[t] = 0;
       this.sampleHas[t] = 0;
@@ -925,15 +942,36 @@ export class DetectionEngine {
     this.arm = grow(this.arm, cap * 8, (n) => new Float32Array(n));
   }
 
+  /** A probe by or to the VM's side `own` (0 source, 1 target): newest probe bucket and the peer filter. */
+  private noteProbe(vm: number, own: number, bucket: number, peerKey: number): void {
+    const a = vm * SIDE_WORDS + S_PROBE + own;
+    if (bucket > this.sides[a]) this.sides[a] = bucket;
+    this.filterAdd(vm, own, peerKey);
+  }
+
+  private filterAdd(vm: number, own: number, peerKey: number): void {
+    const h = fmix32(peerKey) & 63;
+    this.sides[vm * SIDE_WORDS + S_FILTER + own * 2 + (h >>> 5)] |= 1 << (h & 31);
+  }
+
+  /** Whether the peer may have scan rows on that side (a 64-bit filter, never a false "no"). */
+  private mayHaveProbed(vm: number, own: number, peerKey: number): boolean {
+    const h = fmix32(peerKey) & 63;
+    return (this.sides[vm * SIDE_WORDS + S_FILTER + own * 2 + (h >>> 5)] & (1 << (h & 31))) !== 0;
+  }
+
+  private clearProbes(vm: number, own: number): void {
+    const r = vm * SIDE_WORDS;
+    this.sides[r + S_PROBE + own] = 0;
+    this.sides[r + S_FILTER + own * 2] = this.sides[r + S_FILTER + own * 2 + 1] = 0;
+  }
+
   private growVmMaps(min: number): void {
-    let n = this.srcTrack.length;
+    let n = this.sides.length / SIDE_WORDS;
     while (n < min) n *= 2;
-    const s = new Int32Array(n).fill(-1);
-    s.set(this.srcTrack);
-    const d = new Int32Array(n).fill(-1);
-    d.set(this.dstTrack);
-    this.srcTrack = s;
-    this.dstTrack = d;
+    const s = newSides(n);
+    s.set(this.sides);
+    this.sides = s;
     this.known.ensure(n);
   }
 
@@ -1141,13 +1179,7 @@ export class DetectionEngine {
     const isSource = store.role(tr) === SOURCE;
     const role: FindingRole = isSource ? 'source' : 'target';
     const vm = store.vm(tr);
-    const other = isSource
-      ? vm < this.dstTrack.length
-        ? this.dstTrack[vm]
-        : -1
-      : vm < this.srcTrack.length
-        ? this.srcTrack[vm]
-        : -1;
+    const other = vm < this.sides.length / SIDE_WORDS ? this.sides[vm * SIDE_WORDS + (isSource ? 1 : 0)] : -1;
 
     let ampFired = false;
     const am = this.amp[tr];
@@ -1174,8 +1206,10 @@ export class DetectionEngine {
       this.scanDetector.evaluate(sc, role, win, out, isSource ? this.known : undefined, vm);
       if (sc.entries < before) {
         // Rows were purged: rebuild the side's peer filter so it keeps skipping lookups.
-        store.clearProbeFilter(tr);
-        sc.forEachPeerKey((k) => store.filterAdd(tr, k));
+        const own = isSource ? 0 : 1;
+        const f = vm * SIDE_WORDS + S_FILTER + own * 2;
+        this.sides[f] = this.sides[f + 1] = 0;
+        sc.forEachPeerKey((k) => this.filterAdd(vm, own, k));
       }
     }
     const bf = this.brute[tr];
@@ -1219,8 +1253,9 @@ export class DetectionEngine {
     this.hotMask[tr] &= LISTED;
     const store = this.store;
     const vm = store.vm(tr);
-    if (store.role(tr) === SOURCE) this.srcTrack[vm] = -1;
-    else this.dstTrack[vm] = -1;
+    const own = store.role(tr) === SOURCE ? 0 : 1;
+    this.sides[vm * SIDE_WORDS + own] = -1;
+    this.clearProbes(vm, own);
     this.scan[tr] = undefined;
     this.brute[tr] = undefined;
     this.amp[tr] = undefined;
@@ -1234,4 +1269,16 @@ export class DetectionEngine {
     store.release(tr);
     this.st.evicted++;
   }
+}
+
+/** Words of a VM's row in `sides`: tracks [source, target], newest probe buckets, 2 x 64-bit peer filters. */
+const SIDE_WORDS = 8;
+const S_PROBE = 2;
+const S_FILTER = 4;
+
+/** `vms` rows with no tracks and no probes. */
+function newSides(vms: number): Int32Array {
+  const a = new Int32Array(vms * SIDE_WORDS);
+  for (let v = 0; v < vms; v++) a[v * SIDE_WORDS] = a[v * SIDE_WORDS + 1] = -1;
+  return a;
 }

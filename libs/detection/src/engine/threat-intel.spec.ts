@@ -118,4 +118,40 @@ describe('ThreatIntel', () => {
     expect(hits).toBeGreaterThan(0);
     expect(ms).toBeLessThan(1500);
   });
+
+  it('answers every IPv4 address as a scan of the merged lists would (wide and narrow, overlapping prefixes)', () => {
+    let seed = 99;
+    const rnd = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+    const lists = [0, 1, 2].map(() => {
+      const cidrs: { lo: number; hi: number }[] = [];
+      const lines: string[] = [];
+      for (let i = 0; i < 400; i++) {
+        // Prefixes from /8 to /32 around a few dense areas, so ranges span and share /16 buckets.
+        const bits = 8 + rnd(25);
+        const base =
+          ((([10, 45, 185, 223][rnd(4)] << 24) | (rnd(4) << 16) | (rnd(256) << 8) | rnd(256)) >>> 0) &
+          (bits === 32 ? 0xffffffff : ~(0xffffffff >>> bits));
+        const lo = base >>> 0;
+        const hi = (lo + 2 ** (32 - bits) - 1) >>> 0;
+        cidrs.push({ lo, hi });
+        lines.push(`${lo >>> 24}.${(lo >>> 16) & 255}.${(lo >>> 8) & 255}.${lo & 255}/${bits}`);
+      }
+      return { cidrs, text: lines.join('\n') };
+    });
+    const intel = new ThreatIntel(lists.map((l, i) => ({ category: `c${i}`, text: l.text })));
+    const expected = (a: number) => {
+      let m = 0;
+      lists.forEach((l, i) => {
+        if (l.cidrs.some((c) => a >= c.lo && a <= c.hi)) m |= intel.categoryBit(`c${i}`);
+      });
+      return m >>> 0;
+    };
+    const probes: number[] = [];
+    for (const l of lists)
+      for (const c of l.cidrs)
+        probes.push(c.lo, c.hi, (c.lo - 1) >>> 0, (c.hi + 1) >>> 0, (c.lo + ((c.hi - c.lo) >>> 1)) >>> 0);
+    for (let i = 0; i < 2000; i++) probes.push(((rnd(65536) << 16) | rnd(65536)) >>> 0);
+    probes.push(0, 0xffffffff);
+    for (const a of probes) expect(intel.lookupV4(a) >>> 0).toBe(expected(a));
+  });
 });

@@ -28,6 +28,12 @@ interface ThreatIndex {
   starts: Uint32Array;
   ends: Uint32Array;
   masks: Uint32Array;
+  /**
+   * By the address's top 16 bits: index of the first range starting at or after that /16
+   * (65,537 entries). A lookup searches only the ranges starting inside the address's /16, plus
+   * the one before them, instead of the whole list: about two memory reads instead of twenty.
+   */
+  by16: Int32Array;
   v6: { words: Uint32Array; bits: number; mask: number }[];
   categories: string[];
   stats: ThreatListStats[];
@@ -37,6 +43,7 @@ const EMPTY_INDEX: ThreatIndex = {
   starts: new Uint32Array(0),
   ends: new Uint32Array(0),
   masks: new Uint32Array(0),
+  by16: new Int32Array(65537),
   v6: [],
   categories: [],
   stats: [],
@@ -146,9 +153,10 @@ export class ThreatIntel {
   lookupV4(addr: number): number {
     const idx = this.index;
     const starts = idx.starts;
-    let lo = 0;
-    let hi = starts.length - 1;
     const a = addr >>> 0;
+    const b = a >>> 16;
+    let lo = idx.by16[b];
+    let hi = idx.by16[b + 1] - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       if (starts[mid] <= a) lo = mid + 1;
@@ -226,10 +234,16 @@ export class ThreatIntel {
         }
       }
     }
+    const by16 = new Int32Array(65537);
+    for (let b = 0, r = 0; b <= 65536; b++) {
+      while (r < starts.length && starts[r] < b * 65536) r++;
+      by16[b] = r;
+    }
     return {
       starts: Uint32Array.from(starts),
       ends: Uint32Array.from(ends),
       masks: Uint32Array.from(masks),
+      by16,
       v6,
       categories,
       stats: parsed.map((p) => ({

@@ -70,11 +70,6 @@ export class TrackStore {
   /** The blocks: the same buffer as Int32 and as Float32. */
   i32!: Int32Array;
   f32!: Float32Array;
-  /**
-   * Per track, apart from the blocks so that it stays in cache: newest probe bucket and a 64-bit
-   * filter of probed peers. Read for every answer record, to skip scan state that cannot match.
-   */
-  probes!: Int32Array;
   /** IPv6 words 1-3 of heavy peers and of the track's own address. */
   kWords6: Uint32Array = new Uint32Array(0);
   self6: Uint32Array = new Uint32Array(0);
@@ -164,35 +159,6 @@ export class TrackStore {
     if (bucket > this.i32[a]) this.i32[a] = bucket;
   }
 
-  /** Newest bucket in which the side sent or received a probe-like flow (0 = never). */
-  lastProbe(t: number): number {
-    return this.probes[t * 3];
-  }
-
-  /** Marks a probe toward/from a peer (by key) in the side's scan filter. */
-  noteProbe(t: number, bucket: number, peerKey: number): void {
-    const b = t * 3;
-    if (bucket > this.probes[b]) this.probes[b] = bucket;
-    const h = fmix32(peerKey) & 63;
-    this.probes[b + 1 + (h >>> 5)] |= 1 << (h & 31);
-  }
-
-  /** Whether the peer may have scan rows (a 64-bit filter, never a false "no"). */
-  mayHaveProbed(t: number, peerKey: number): boolean {
-    const h = fmix32(peerKey) & 63;
-    return (this.probes[t * 3 + 1 + (h >>> 5)] & (1 << (h & 31))) !== 0;
-  }
-
-  /** Adds a peer to the side's scan filter (when rebuilding it). */
-  filterAdd(t: number, peerKey: number): void {
-    const h = fmix32(peerKey) & 63;
-    this.probes[t * 3 + 1 + (h >>> 5)] |= 1 << (h & 31);
-  }
-
-  clearProbeFilter(t: number): void {
-    this.probes[t * 3 + 1] = this.probes[t * 3 + 2] = 0;
-  }
-
   selfAddress(t: number): string {
     const b = t * this.stride;
     const fam = this.i32[b + H_SELF_FAM];
@@ -216,7 +182,6 @@ export class TrackStore {
     this.i32[b + H_STATE] = role << 16;
     this.i32[b + H_CUR] = bucket;
     this.i32[b + H_EVAL] = bucket - 1;
-    this.probes[t * 3] = this.probes[t * 3 + 1] = this.probes[t * 3 + 2] = 0;
     this.f32[b + H_LAST_REL] = -Infinity;
     this.resetCurrent(t, bucket);
     this.live++;
@@ -469,9 +434,6 @@ export class TrackStore {
     if (this.i32) i32.set(this.i32);
     this.i32 = i32;
     this.f32 = new Float32Array(buf);
-    const pr = new Int32Array(cap * 3);
-    if (this.probes) pr.set(this.probes);
-    this.probes = pr;
     if (this.kWords6.length > 0) this.growV6(cap);
     this.capacity = cap;
   }
