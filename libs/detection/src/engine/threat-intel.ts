@@ -34,6 +34,11 @@ interface ThreatIndex {
    * the one before them, instead of the whole list: about two memory reads instead of twenty.
    */
   by16: Int32Array;
+  /**
+   * One bit per /20: set when any range touches it (128 KB, small enough to stay in cache). Most
+   * peers are on no list, and this answers them with one read.
+   */
+  any20: Uint32Array;
   v6: { words: Uint32Array; bits: number; mask: number }[];
   categories: string[];
   stats: ThreatListStats[];
@@ -44,6 +49,7 @@ const EMPTY_INDEX: ThreatIndex = {
   ends: new Uint32Array(0),
   masks: new Uint32Array(0),
   by16: new Int32Array(65537),
+  any20: new Uint32Array(1 << 15),
   v6: [],
   categories: [],
   stats: [],
@@ -154,6 +160,8 @@ export class ThreatIntel {
     const idx = this.index;
     const starts = idx.starts;
     const a = addr >>> 0;
+    const p = a >>> 12;
+    if ((idx.any20[p >>> 5] & (1 << (p & 31))) === 0) return 0;
     const b = a >>> 16;
     let lo = idx.by16[b];
     let hi = idx.by16[b + 1] - 1;
@@ -234,6 +242,10 @@ export class ThreatIntel {
         }
       }
     }
+    const any20 = new Uint32Array(1 << 15);
+    for (let r = 0; r < starts.length; r++) {
+      for (let p = starts[r] >>> 12; p <= ends[r] >>> 12; p++) any20[p >>> 5] |= 1 << (p & 31);
+    }
     const by16 = new Int32Array(65537);
     for (let b = 0, r = 0; b <= 65536; b++) {
       while (r < starts.length && starts[r] < b * 65536) r++;
@@ -244,6 +256,7 @@ export class ThreatIntel {
       ends: Uint32Array.from(ends),
       masks: Uint32Array.from(masks),
       by16,
+      any20,
       v6,
       categories,
       stats: parsed.map((p) => ({
