@@ -210,9 +210,9 @@ export class DetectionEngine {
   private readonly store: TrackStore;
   /**
    * Per VM slot, one row of SIDE_WORDS words: the tracks of both sides, each side's newest probe
-   * bucket and a 64-bit filter of the peers it probed (or was probed by). One cache line answers
-   * "which tracks, did either side probe lately, and could this peer be in its scan rows" for both
-   * sides of a VM, so answer records skip scan state without touching it.
+   * bucket, a 32-bit filter of the peers it probed (or was probed by), and until when the source
+   * side keeps successes on failing ports (TRW). One cache line answers "which tracks, and could
+   * this answer matter to scan state" for both sides of a VM, so most answers never touch it.
    */
   private sides = newSides(1024);
   private readonly W: number;
@@ -679,6 +679,7 @@ export class DetectionEngine {
       const level = sc.probe(peer, off, fam, port, peerVm, bucket, ws, pk, by, key, horizontal);
       if (level >= 1 && (active & KIND_BIT_SCAN) === 0) this.mark(tr, K_SCAN, level);
       this.noteProbe(vm, role === SOURCE ? 0 : 1, bucket, key);
+      if (role === SOURCE) this.sides[vm * SIDE_WORDS + S_TRW] = sc.keepingSuccessesUntil();
       if ((this.sampleFull[tr] & KIND_BIT_SCAN) === 0 && sc.pairs.size >= 8)
         this.sample(tr, KIND_BIT_SCAN, b, i, bucket);
     } else if (cls & (EST | ICMP_REPLY)) {
@@ -689,19 +690,18 @@ export class DetectionEngine {
       const sides = this.sides;
       const sv = vm * SIDE_WORDS;
       const own = role === SOURCE ? 0 : 1;
-      const h = fmix32(key) & 63;
-      const bit = 1 << (h & 31);
+      const bit = 1 << (fmix32(key) & 31);
       if (!icmp && sides[sv + S_PROBE + own] >= ws) {
-        const may = (sides[sv + S_FILTER + own * 2 + (h >>> 5)] & bit) !== 0;
-        if (may || own === 0) {
+        const may = (sides[sv + S_FILTER + own] & bit) !== 0;
+        if (may || (own === 0 && sides[sv + S_TRW] >= ws)) {
           const sc = this.scan[tr];
           if (sc) sc.success(peer, off, fam, b.dstPort[i], peerVm, bucket, ws, may);
         }
       }
       const other = sides[sv + 1 - own];
       if (other >= 0 && sides[sv + S_PROBE + 1 - own] >= ws) {
-        const may = (sides[sv + S_FILTER + (1 - own) * 2 + (h >>> 5)] & bit) !== 0;
-        if (may || own === 1) {
+        const may = (sides[sv + S_FILTER + 1 - own] & bit) !== 0;
+        if (may || (own === 1 && sides[sv + S_TRW] >= ws)) {
           const so2 = this.scan[other];
           const port = icmp ? ICMP_ECHO_PORT : b.srcPort[i];
           if (so2) so2.success(peer, off, fam, port, peerVm, bucket, ws, may);
@@ -950,20 +950,19 @@ export class DetectionEngine {
   }
 
   private filterAdd(vm: number, own: number, peerKey: number): void {
-    const h = fmix32(peerKey) & 63;
-    this.sides[vm * SIDE_WORDS + S_FILTER + own * 2 + (h >>> 5)] |= 1 << (h & 31);
+    this.sides[vm * SIDE_WORDS + S_FILTER + own] |= 1 << (fmix32(peerKey) & 31);
   }
 
-  /** Whether the peer may have scan rows on that side (a 64-bit filter, never a false "no"). */
+  /** Whether the peer may have scan rows on that side (a 32-bit filter, never a false "no"). */
   private mayHaveProbed(vm: number, own: number, peerKey: number): boolean {
-    const h = fmix32(peerKey) & 63;
-    return (this.sides[vm * SIDE_WORDS + S_FILTER + own * 2 + (h >>> 5)] & (1 << (h & 31))) !== 0;
+    return (this.sides[vm * SIDE_WORDS + S_FILTER + own] & (1 << (fmix32(peerKey) & 31))) !== 0;
   }
 
   private clearProbes(vm: number, own: number): void {
     const r = vm * SIDE_WORDS;
     this.sides[r + S_PROBE + own] = 0;
-    this.sides[r + S_FILTER + own * 2] = this.sides[r + S_FILTER + own * 2 + 1] = 0;
+    this.sides[r + S_FILTER + own] = 0;
+    if (own === 0) this.sides[r + S_TRW] = 0;
   }
 
   private growVmMaps(min: number): void {
@@ -1207,8 +1206,7 @@ export class DetectionEngine {
       if (sc.entries < before) {
         // Rows were purged: rebuild the side's peer filter so it keeps skipping lookups.
         const own = isSource ? 0 : 1;
-        const f = vm * SIDE_WORDS + S_FILTER + own * 2;
-        this.sides[f] = this.sides[f + 1] = 0;
+        this.sides[vm * SIDE_WORDS + S_FILTER + own] = 0;
         sc.forEachPeerKey((k) => this.filterAdd(vm, own, k));
       }
     }
@@ -1271,10 +1269,12 @@ export class DetectionEngine {
   }
 }
 
-/** Words of a VM's row in `sides`: tracks [source, target], newest probe buckets, 2 x 64-bit peer filters. */
+/** Words of a VM's row in `sides`: tracks [source, target], newest probe buckets, peer filters, TRW, spare. */
 const SIDE_WORDS = 8;
 const S_PROBE = 2;
 const S_FILTER = 4;
+/** Source side: newest failure bucket of a port whose successes its scan state keeps. */
+const S_TRW = 6;
 
 /** `vms` rows with no tracks and no probes. */
 function newSides(vms: number): Int32Array {

@@ -225,6 +225,19 @@ export class PortScanState {
     f[oldest + 2] = 1;
   }
 
+  /**
+   * Newest failure bucket among ports with enough failed pairs that their successes are kept
+   * (0: none). The engine keeps it beside the side's track, so answers on a side that keeps no
+   * successes skip this state without touching it.
+   */
+  keepingSuccessesUntil(): number {
+    const f = this.failPorts;
+    let newest = 0;
+    for (let j = 0; j < FAIL_PORTS * 3; j += 3)
+      if (f[j] >= 0 && f[j + 2] >= this.trwFrom && f[j + 1] > newest) newest = f[j + 1];
+    return newest;
+  }
+
   private portFailing(port: number, windowStart: number): boolean {
     const f = this.failPorts;
     for (let j = 0; j < FAIL_PORTS * 3; j += 3)
