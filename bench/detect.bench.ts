@@ -8,12 +8,14 @@
  *   (iv)  records/s through the windows and all detectors with 100,000 active VMs, one core;
  *   (v)   latency from the process() call carrying a threshold-crossing record (port scan, brute
  *         force, flood; in the middle of a minute) to onFinding, under the load of (iv);
- *   (vi)  RSS per active VM, and under inbound floods and reflection from 10,000,000 spoofed sources.
+ *   (vi)  RSS per active VM, and under inbound floods and reflection from 10,000,000 spoofed sources;
+ *   (vii) the hand-over after the engine: detection thread and back, finding job in Redis.
  * Parts iv-vi run bench/detect-core.bench.ts's parts, each in a fresh process.
  *
  * npm run bench:detect   (ROUNDS=n shortens or lengthens the timed parts; default 40)
  */
 import { runPart } from './detect-core.bench';
+import { handover } from './detect-handover';
 import { generateScenarios } from '../test/support/scenario-generator';
 import { evaluateGenerated } from '../test/support/scenario-generator/evaluate';
 import {
@@ -155,7 +157,11 @@ async function main(): Promise<void> {
     { figure: 'crossing groups', value: l.latencyGroups, target: '' },
     { figure: 'crossings measured', value: l.latencySamples, target: '' },
     { figure: 'crossings without a finding', value: l.latencyMissed, target: '0' },
-    { figure: 'attacks found before their planned crossing (not timed)', value: l.latencyFoundBeforeCrossing, target: '' },
+    {
+      figure: 'attacks found before their planned crossing (not timed)',
+      value: l.latencyFoundBeforeCrossing,
+      target: '',
+    },
     { figure: 'p50 ms', value: l.latencyP50Ms, target: '' },
     { figure: 'p90 ms', value: l.latencyP90Ms, target: '' },
     { figure: 'p99 ms', value: l.latencyP99Ms, target: '< 1,000' },
@@ -202,6 +208,24 @@ async function main(): Promise<void> {
   out.throughput = a;
   out.latency = l;
   out.flood = f;
+
+  heading('(vii) hand-over after the engine: receiving thread -> detection thread -> finding job in Redis');
+  console.log(
+    'From DetectionThread.consume() of the batch carrying the crossing record (25th host of a scan) to the\n' +
+      "BullMQ job in Redis (Queue.add resolved), through the detection thread and back: what (v)'s figures add in the collector.",
+  );
+  try {
+    const h = await handover();
+    console.table([
+      { figure: 'scans measured', value: h.handoverMeasured, target: String(h.handoverScans) },
+      { figure: 'p50 ms', value: h.handoverP50Ms, target: '' },
+      { figure: 'p99 ms', value: h.handoverP99Ms, target: '' },
+      { figure: 'max ms', value: h.handoverMaxMs, target: '' },
+    ]);
+    out.handover = h;
+  } catch (err) {
+    console.log(`Redis not reachable (${(err as Error).message}): part skipped`);
+  }
 
   // Last line: every figure as one JSON object.
   console.log(JSON.stringify(out));
