@@ -48,8 +48,6 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
       },
     });
     const thread = this.thread;
-    const engine = (read: (s: DetectionEngineStats) => number) => () =>
-      thread.latestStats ? read(thread.latestStats) : 0;
     const stat = (name: string, help: string, read: () => number) =>
       new Gauge({
         name: `safeguards_detection_${name}`,
@@ -59,43 +57,19 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
           this.set(read());
         },
       });
-    stat(
-      'records_total',
-      'Records fed to detection',
-      engine((s) => s.records),
-    );
-    stat(
-      'late_dropped_total',
-      'Records older than the lateness bound, dropped',
-      engine((s) => s.lateDropped),
-    );
-    stat(
-      'findings_emitted_total',
-      'Finding updates emitted',
-      engine((s) => s.findingsEmitted),
-    );
-    stat(
-      'findings_suppressed_total',
-      'Findings matched by an approved exception',
-      engine((s) => s.findingsSuppressed),
-    );
-    stat(
-      'active_incidents',
-      'Incidents going on now',
-      engine((s) => s.activeIncidents),
-    );
-    stat(
-      'tracked_vm_sides',
-      'VM sides (VM x role) held in memory',
-      engine((s) => s.tracks),
-    );
+    const engineFigures: [string, string, keyof DetectionEngineStats][] = [
+      ['records_total', 'Records fed to detection', 'records'],
+      ['late_dropped_total', 'Records older than the lateness bound, dropped', 'lateDropped'],
+      ['findings_emitted_total', 'Finding updates emitted', 'findingsEmitted'],
+      ['findings_suppressed_total', 'Findings matched by an approved exception', 'findingsSuppressed'],
+      ['active_incidents', 'Incidents going on now', 'activeIncidents'],
+      ['tracked_vm_sides', 'VM sides (VM x role) held in memory', 'tracks'],
+    ];
+    // The thread sends its engine's counters every second; a scrape reads the latest.
+    for (const [name, help, key] of engineFigures) stat(name, help, () => thread.latestStats?.[key] ?? 0);
     stat('findings_waiting', 'Findings waiting for the queue', () => publisher.backlog);
     stat('queued_records_capacity', 'Records the queue to the detection thread holds', () => thread.queueCapacity);
-    stat(
-      'queued_slots',
-      'Batches handed to the detection thread and not processed yet',
-      () => thread.queuedSlots,
-    );
+    stat('queued_slots', 'Batches handed to the detection thread and not processed yet', () => thread.queuedSlots);
     stat(
       'shed_records_total',
       'Attributed records not analysed because the detection queue was full',
@@ -107,7 +81,8 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     stat('thread_utilization', 'Share of time the detection thread was busy since the last scrape', () => {
       const u = thread.utilization(elu);
       elu = thread.utilization();
-      return u;
+      // After a restart the mark belongs to the previous thread: the first figure is clamped.
+      return Math.min(1, Math.max(0, u));
     });
   }
 
