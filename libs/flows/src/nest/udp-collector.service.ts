@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sg/common';
 import { FlowBatch, FlowSource } from '../flow-batch';
 import { NetflowCollector } from '../netflow/netflow-collector';
@@ -16,7 +16,7 @@ const BATCH = 8192;
  * listener's short tick at idle.
  */
 @Injectable()
-export class UdpCollectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UdpCollectorService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('collector');
   readonly netflow: NetflowCollector;
   readonly sflow: SflowDecoder;
@@ -87,8 +87,12 @@ export class UdpCollectorService implements OnApplicationBootstrap, OnApplicatio
     await this.sflowListener.start();
   }
 
-  /** Stops taking datagrams and hands on what was decoded (the listeners' final tick flushes). */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops taking datagrams and hands on what was decoded (the listeners' final tick flushes).
+   * Module destruction comes before every application-shutdown hook, so detection still takes
+   * this last batch before it drains and stops its thread.
+   */
+  async onModuleDestroy(): Promise<void> {
     await this.netflowListener?.stop();
     await this.sflowListener?.stop();
   }
