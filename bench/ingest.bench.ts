@@ -325,7 +325,8 @@ async function udp(index: AddressIndex): Promise<Record<string, string | number>
     if (loss < 0.001 && !failed[k]) best[k] = perSec;
     else failed[k] = true;
   };
-  for (const perSec of [250_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000]) {
+  const rates = (process.env.UDP_RATES ?? '250000,500000,1000000,1500000,2000000,3000000').split(',').map(Number);
+  for (const perSec of rates) {
     const r = await ours(index, perSec, 3, false);
     const a = await ours(index, perSec, 3, true);
     const b = hasNfcapd ? await nfcapd(perSec, 3) : { sent: 0, got: 0 };
