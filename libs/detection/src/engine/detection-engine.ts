@@ -406,7 +406,7 @@ export class DetectionEngine {
    */
   recheck(vmSlot: number, role: FindingRole, kind: FindingKind, windowMs: number, nowMs: number): RecheckResult {
     const r = role === 'source' ? SOURCE : TARGET;
-    const tr = vmSlot < this.sides.length / SIDE_WORDS ? this.sides[vmSlot * SIDE_WORDS + (r === SOURCE ? 0 : 1)] : -1;
+    const tr = vmSlot * SIDE_WORDS < this.sides.length ? this.sides[vmSlot * SIDE_WORDS + (r === SOURCE ? 0 : 1)] : -1;
     const base = { vmSlot, role, kind, windowMs };
     if (tr < 0) {
       return {
@@ -910,7 +910,7 @@ export class DetectionEngine {
   }
 
   private trackFor(vm: number, role: number, bucket: number): number {
-    if (vm >= this.sides.length / SIDE_WORDS) this.growVmMaps(vm + 1);
+    if (vm * SIDE_WORDS >= this.sides.length) this.growVmMaps(vm + 1);
     const own = role === SOURCE ? 0 : 1;
     let t = this.sides[vm * SIDE_WORDS + own];
     if (t < 0) {
@@ -1178,7 +1178,7 @@ export class DetectionEngine {
     const isSource = store.role(tr) === SOURCE;
     const role: FindingRole = isSource ? 'source' : 'target';
     const vm = store.vm(tr);
-    const other = vm < this.sides.length / SIDE_WORDS ? this.sides[vm * SIDE_WORDS + (isSource ? 1 : 0)] : -1;
+    const other = vm * SIDE_WORDS < this.sides.length ? this.sides[vm * SIDE_WORDS + (isSource ? 1 : 0)] : -1;
 
     let ampFired = false;
     const am = this.amp[tr];
