@@ -256,6 +256,8 @@ export class DetectionEngine {
   private readonly eagerIntervalMs: number;
   private readonly monotonic: () => number;
   private inEager = false;
+  /** Keeps warm()'s loads observable so the compiler cannot drop them. */
+  private warmSink = 0;
 
   private readonly portClass = new Uint8Array(65536);
   private readonly authMin = new Uint8Array(65536);
@@ -363,7 +365,9 @@ export class DetectionEngine {
     const { startMs, endMs, srcVm, dstVm } = batch;
     let maxT = this.clock;
     this.arrivalBucket = Math.floor(this.clock / bucketMs);
+    let sink = 0;
     for (let i = 0; i < n; i++) {
+      if ((i & (WARM_CHUNK - 1)) === 0) sink ^= this.warm(srcVm, dstVm, i, Math.min(n, i + WARM_CHUNK));
       let t = endMs[i];
       if (!(t > 0)) t = startMs[i];
       if (!(t > 0) || t > futureLimit) {
@@ -383,6 +387,7 @@ export class DetectionEngine {
       if (s >= 0) this.feed(batch, i, this.trackFor(s, SOURCE, bucket), SOURCE, batch.dstAddr, d, t, bucket, cls);
       if (d >= 0) this.feed(batch, i, this.trackFor(d, TARGET, bucket), TARGET, batch.srcAddr, s, t, bucket, cls);
     }
+    this.warmSink ^= sink;
     const crossed = Math.floor(maxT / bucketMs) > Math.floor(this.clock / bucketMs);
     this.clock = maxT;
     if (crossed) this.sweep();
@@ -909,6 +914,44 @@ export class DetectionEngine {
     if (buf.flows.length >= 5) this.sampleFull[tr] |= kindBit;
   }
 
+  /**
+   * Loads the lines records [from, to) will touch first: each VM's row, its source side's recent
+   * pairs and the sides' track blocks (every 64-byte line). On busy traffic consecutive records
+   * belong to different VMs, each of these lines is a main-memory miss, and feed()'s branches
+   * keep the processor from overlapping them; this loop has no data-dependent branch, so its
+   * misses are fetched side by side and feed() finds them in cache (1.13 -> 1.33-1.42 M records/s
+   * in bench:detect's throughput part). A record without a VM end warms VM 0's lines in vain,
+   * cheaper than a branch.
+   */
+  private warm(srcVm: Int32Array, dstVm: Int32Array, from: number, to: number): number {
+    const sides = this.sides;
+    const lastVm = sides.length / SIDE_WORDS - 1;
+    const i32 = this.store.i32;
+    const stride = this.store.stride;
+    const lastTrack = this.store.capacity - 1;
+    const known = this.known;
+    let acc = 0;
+    for (let i = from; i < to; i++) {
+      let s = srcVm[i];
+      let d = dstVm[i];
+      s &= ~(s >> 31);
+      d &= ~(d >> 31);
+      if (s > lastVm) s = 0;
+      if (d > lastVm) d = 0;
+      acc ^= known.touch(s);
+      let ts = sides[s * SIDE_WORDS];
+      let td = sides[d * SIDE_WORDS + 1];
+      ts &= ~(ts >> 31);
+      td &= ~(td >> 31);
+      if (ts > lastTrack) ts = 0;
+      if (td > lastTrack) td = 0;
+      const a = ts * stride;
+      const b = td * stride;
+      for (let w = 0; w < stride; w += 16) acc ^= i32[a + w] ^ i32[b + w];
+    }
+    return acc;
+  }
+
   private trackFor(vm: number, role: number, bucket: number): number {
     if (vm * SIDE_WORDS >= this.sides.length) this.growVmMaps(vm + 1);
     const own = role === SOURCE ? 0 : 1;
@@ -1271,6 +1314,8 @@ export class DetectionEngine {
 
 /** Words of a VM's row in `sides`: tracks [source, target], newest probe buckets, peer filters, TRW, spare. */
 const SIDE_WORDS = 8;
+/** Records whose lines warm() loads ahead of feeding them (see warm()). */
+const WARM_CHUNK = 32;
 const S_PROBE = 2;
 const S_FILTER = 4;
 /** Source side: newest failure bucket of a port whose successes its scan state keeps. */

@@ -36,6 +36,13 @@ export class RecentPairs {
     this.words.fill(0, t * STRIDE, (t + 1) * STRIDE);
   }
 
+  /** Loads side t's lines (both generations and their counters); see DetectionEngine.warm(). */
+  touch(t: number): number {
+    const w = this.words;
+    const b = t * STRIDE;
+    return w[b] ^ w[b + GEN] ^ w[b + G_SET];
+  }
+
   add(t: number, hash: number, bucket: number): void {
     const w = this.words;
     const b = t * STRIDE;

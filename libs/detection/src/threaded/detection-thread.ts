@@ -67,7 +67,6 @@ export class DetectionThread implements FlowConsumer {
   private readonly data: DetectionWorkerData;
   private worker: Worker | null = null;
   private ready: Promise<void> | null = null;
-  private head = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closing = false;
@@ -132,27 +131,31 @@ export class DetectionThread implements FlowConsumer {
     for (let from = 0; from < n; from += cap) {
       const to = Math.min(n, from + cap);
       const worker = this.worker;
-      // With nothing in flight the ring starts over at slot 0, so a lightly loaded process keeps
-      // touching the first slots only instead of the whole queue's memory.
-      if (this.head !== 0 && this.queuedSlots === 0) this.head = 0;
-      if (!worker || Atomics.load(this.owners, this.head) !== 0) {
+      // The lowest free slot, not the next in ring order: messages carry the slot, so order does
+      // not depend on it, and a queue a few slots deep keeps reusing the same few slots. They stay
+      // in the shared cache, where this thread's copy and the detection thread's reads find them;
+      // cycling through the whole queue (86 MB by default) made both miss on every line.
+      const owners = this.owners;
+      const count = this.slots.length;
+      let head = 0;
+      while (head < count && Atomics.load(owners, head) !== 0) head++;
+      if (!worker || head === count) {
         this.shedRange(batch, from, n);
         return;
       }
-      const slot = this.slots[this.head];
+      const slot = this.slots[head];
       slot.length = 0;
       const copied = slot.appendAttributed(batch, from, to);
       if (copied === 0) continue;
       this.handed += copied;
-      Atomics.store(this.owners, this.head, 1);
+      Atomics.store(owners, head, 1);
       worker.postMessage({
         t: 'batch',
-        slot: this.head,
+        slot: head,
         length: copied,
         source: batch.source,
         exporter: batch.exporter,
       } satisfies ToDetection);
-      this.head = (this.head + 1) % this.slots.length;
     }
   }
 
@@ -299,7 +302,6 @@ export class DetectionThread implements FlowConsumer {
 
   private restart(): void {
     for (let s = 0; s < this.slots.length; s++) Atomics.store(this.owners, s, 0);
-    this.head = 0;
     this.ready = this.spawn().then(() => {
       if (this.directory) this.post({ t: 'directory', ...this.directory });
       if (this.rules) this.post({ t: 'rules', rules: this.rules });
