@@ -34,6 +34,11 @@ import { buildPool, DATAGRAM_BYTES } from './udp-sender';
 
 const VMS = 100_000;
 const SECONDS = 2;
+/**
+ * Each offered rate is sent this long. Long enough that a deficit cannot hide in the 32 MB
+ * socket buffer (about 0.2 s of datagrams at 2M records/s) or detection's queue (~0.5 s).
+ */
+const UDP_SECONDS = Number(process.env.UDP_SECONDS ?? 5);
 let seed = 99;
 const pick = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
 const vmIp = () => `10.${(pick(VMS) >> 16) & 255}.${(pick(VMS) >> 8) & 255}.${pick(256)}`;
@@ -381,9 +386,9 @@ async function udp(index: AddressIndex): Promise<Record<string, string | number>
   const us = (ms: number, records: number) => (records > 0 ? +((ms * 1000) / records).toFixed(3) : 0);
   for (const perSec of rates) {
     if (failed.edge && failed.receive && failed.nfcapd) break;
-    const r = await ours(index, perSec, 3, false);
-    const a = await ours(index, perSec, 3, true);
-    const b = hasNfcapd ? await nfcapd(perSec, 3) : { sent: 0, got: 0, cpuMs: 0 };
+    const r = await ours(index, perSec, UDP_SECONDS, false);
+    const a = await ours(index, perSec, UDP_SECONDS, true);
+    const b = hasNfcapd ? await nfcapd(perSec, UDP_SECONDS) : { sent: 0, got: 0, cpuMs: 0 };
     const receiveLoss = Math.max(0, (r.sent - r.got) / r.sent);
     // With detection a record is lost if the kernel dropped it or detection's queue shed it;
     // unattributed records (addresses outside the inventory) are counted, never detected.
