@@ -8,6 +8,7 @@ export * from './outbound/outbox-reconciler.service';
 export * from './inbound/inbound-mail.service';
 export * from './inbound/inbound-message.entity';
 export * from './inbound/inbound-smtp.server';
+export * from './inbound/imap.poller';
 export * from './inbound/inbound-envelope';
 export * from './inbound/case-directory';
 export * from './inbound/reply-handler';
