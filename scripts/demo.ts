@@ -18,7 +18,8 @@ import { loadConfig } from '@sg/common';
 import { InboundSmtpServer } from '@sg/mail';
 import { createApp } from '../apps/safeguards/src/create-app';
 
-const OUT = join(process.cwd(), 'demo-out');
+/** Where caught mail is written (DEMO_OUT, default ./demo-out). */
+const OUT = process.env.DEMO_OUT ?? join(process.cwd(), 'demo-out');
 const HEADER =
   'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 
