@@ -144,7 +144,12 @@ export class InventoryRepository {
     return Number(r[0]?.version ?? 0);
   }
 
-  /** Every address with its VM's owners, read in one consistent snapshot with the version. */
+  /**
+   * Every address interval with its VM's owners, read in one consistent snapshot with the version.
+   * Open-ended intervals (current holders) come last, so the index keeps each at the head of its
+   * address's chain and answers it from the table slot (an address's intervals never overlap:
+   * vm_addresses_no_overlap).
+   */
   async loadAddresses(): Promise<{ version: number; rows: AddressRow[] }> {
     return this.ds.transaction('REPEATABLE READ', async (m) => {
       const v: { version: string }[] = await m.query(`SELECT version FROM inventory_state WHERE id = 1`);
@@ -153,7 +158,8 @@ export class InventoryRepository {
                 v.name AS "vmName", family(a.ip) AS family, host(a.ip) AS ip,
                 (extract(epoch from a.valid_from) * 1000)::float8 AS "fromMs",
                 (extract(epoch from a.valid_to) * 1000)::float8 AS "toMs"
-           FROM vm_addresses a JOIN vms v ON v.id = a.vm_id JOIN deployments d ON d.id = v.deployment_id`,
+           FROM vm_addresses a JOIN vms v ON v.id = a.vm_id JOIN deployments d ON d.id = v.deployment_id
+          ORDER BY a.valid_to IS NULL, a.valid_from`,
       );
       return { version: Number(v[0].version), rows };
     });
