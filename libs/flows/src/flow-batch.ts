@@ -214,6 +214,23 @@ export class FlowBatch {
   }
 
   /**
+   * Appends the records of [from, to) with a VM end in partition `index` of `count` (VM slot %
+   * count === index), for detection split across threads by VM; count 1 is appendAttributed.
+   */
+  appendOwned(other: FlowBatch, from: number, to: number, index: number, count: number): number {
+    if (count === 1) return this.appendAttributed(other, from, to);
+    const before = this.length;
+    const s = other.srcVm;
+    const d = other.dstVm;
+    for (let i = from; i < to; i++) {
+      const a = s[i];
+      const b = d[i];
+      if ((a >= 0 && a % count === index) || (b >= 0 && b % count === index)) this.copyFrom(other, i);
+    }
+    return this.length - before;
+  }
+
+  /**
    * Appends the attributed records (direction set) of another batch's records [from, to), column
    * by column when all of them are; the caller makes sure they fit. Answers how many were copied.
    */

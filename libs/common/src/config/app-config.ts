@@ -104,6 +104,11 @@ export const envSchema = z.object({
   UDP_RECEIVE_BUFFER: z.coerce.number().int().min(65536).default(33554432),
   /** Records the queue between flow receiving and the detection thread holds; beyond it batches are shed (counted). */
   DETECTION_QUEUE_RECORDS: z.coerce.number().int().min(16384).max(67108864).default(1048576),
+  /**
+   * Detection threads per process, each keeping the VMs whose slot % n is its index. One is right
+   * for two cores (the receiving thread needs the other); more pay off only with spare cores.
+   */
+  DETECTION_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/safeguards'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   MIGRATIONS_RUN: z
@@ -160,7 +165,12 @@ export const envSchema = z.object({
   JOB_LOCK_DURATION: duration('30s'),
   // Mail (libs/mail; see its README).
   /** Largest inbound message the SMTP receiver takes; a bigger one is refused with 552. */
-  MAIL_MAX_INBOUND_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  MAIL_MAX_INBOUND_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
   /** How often queued or stuck outbound mail (and replies not yet handed to cases) is picked up again from PostgreSQL. */
   MAIL_RECONCILE_INTERVAL: duration('1m'),
   /** Optional mailbox polled for replies, e.g. imaps://user:pass@imap.example.com/INBOX (unset: no polling). */

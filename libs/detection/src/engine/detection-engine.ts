@@ -135,6 +135,15 @@ export interface DetectionEngineOptions {
   wallClock?: () => number;
   /** Monotonic clock (ms) that spaces eager looks at a side's open bucket (injectable for tests). */
   monotonicClock?: () => number;
+  /**
+   * This engine's share when detection is split across threads by VM slot: it keeps the sides of
+   * VMs with slot % count === index and skips the other ends of the records it is given (another
+   * engine keeps them). A VM's two sides and everything a detector reads about it stay together.
+   * A VM-to-VM attack this engine finds still gives the VM at the other end its mirrored finding
+   * when another engine keeps that VM (the case layer folds findings per VM, role and kind);
+   * re-checks go to the engine keeping the VM, so only its own view can confirm a shutdown.
+   */
+  partition?: { index: number; count: number };
 }
 
 export interface DetectionEngineStats {
@@ -256,6 +265,8 @@ export class DetectionEngine {
   private readonly eagerIntervalMs: number;
   private readonly monotonic: () => number;
   private inEager = false;
+  private readonly partIndex: number;
+  private readonly partCount: number;
   /** Keeps warm()'s loads observable so the compiler cannot drop them. */
   private warmSink = 0;
 
@@ -300,6 +311,9 @@ export class DetectionEngine {
     this.L = Math.ceil(cfg.allowedLatenessMs / cfg.bucketMs);
     this.R = this.W + this.L + 1;
     this.rateSlotMs = cfg.minRateSpanMs;
+    this.partCount = Math.max(1, opts.partition?.count ?? 1);
+    this.partIndex = opts.partition?.index ?? 0;
+    if (!(this.partIndex >= 0 && this.partIndex < this.partCount)) throw new Error('partition index out of range');
     this.maxProbePackets = cfg.portScan.maxProbePackets;
     this.trwFrom = Math.max(1, Math.floor(cfg.portScan.horizontalHosts / 3));
     this.ignoreUdpFrom = cfg.portScan.ignoreUdpPorts[0];
@@ -365,6 +379,8 @@ export class DetectionEngine {
     const { startMs, endMs, srcVm, dstVm } = batch;
     let maxT = this.clock;
     this.arrivalBucket = Math.floor(this.clock / bucketMs);
+    const pc = this.partCount;
+    const pi = this.partIndex;
     let sink = 0;
     for (let i = 0; i < n; i++) {
       if ((i & (WARM_CHUNK - 1)) === 0) sink ^= this.warm(srcVm, dstVm, i, Math.min(n, i + WARM_CHUNK));
@@ -380,12 +396,15 @@ export class DetectionEngine {
         this.st.unattributed++;
         continue;
       }
+      const ownS = s >= 0 && (pc === 1 || s % pc === pi);
+      const ownD = d >= 0 && (pc === 1 || d % pc === pi);
+      if (!ownS && !ownD) continue;
       this.st.records++;
       if (t > maxT) maxT = t;
       const bucket = Math.floor(t / bucketMs);
       const cls = this.classify(batch, i);
-      if (s >= 0) this.feed(batch, i, this.trackFor(s, SOURCE, bucket), SOURCE, batch.dstAddr, d, t, bucket, cls);
-      if (d >= 0) this.feed(batch, i, this.trackFor(d, TARGET, bucket), TARGET, batch.srcAddr, s, t, bucket, cls);
+      if (ownS) this.feed(batch, i, this.trackFor(s, SOURCE, bucket), SOURCE, batch.dstAddr, d, t, bucket, cls);
+      if (ownD) this.feed(batch, i, this.trackFor(d, TARGET, bucket), TARGET, batch.srcAddr, s, t, bucket, cls);
     }
     this.warmSink ^= sink;
     const crossed = Math.floor(maxT / bucketMs) > Math.floor(this.clock / bucketMs);

@@ -27,7 +27,8 @@ const LIST_POLL_MS = 10_000;
 @Injectable()
 export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('detection');
-  readonly thread: DetectionThread;
+  /** The detection threads: DETECTION_THREADS of them, each keeping the VMs with slot % n === its index. */
+  readonly threads: DetectionThread[];
   private sentDirectory = { size: -1, version: -1 };
 
   constructor(
@@ -37,17 +38,24 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     private readonly publisher: FindingsPublisher,
     @Inject(METRICS_REGISTRY) registry: Registry,
   ) {
-    this.thread = new DetectionThread({
-      onFinding: publisher.publish,
-      queueRecords: cfg.DETECTION_QUEUE_RECORDS,
-      advanceMs: ADVANCE_MS,
-      logger: {
-        log: (m) => this.logger.log(m),
-        warn: (m) => this.logger.warn(m),
-        error: (m) => this.logger.error(m),
-      },
-    });
-    const thread = this.thread;
+    const count = cfg.DETECTION_THREADS;
+    this.threads = Array.from(
+      { length: count },
+      (_, index) =>
+        new DetectionThread({
+          onFinding: publisher.publish,
+          queueRecords: cfg.DETECTION_QUEUE_RECORDS,
+          advanceMs: ADVANCE_MS,
+          partition: { index, count },
+          logger: {
+            log: (m) => this.logger.log(m),
+            warn: (m) => this.logger.warn(m),
+            error: (m) => this.logger.error(m),
+          },
+        }),
+    );
+    const threads = this.threads;
+    const sum = (read: (t: DetectionThread) => number) => () => threads.reduce((a, t) => a + read(t), 0);
     const stat = (name: string, help: string, read: () => number) =>
       new Gauge({
         name: `safeguards_detection_${name}`,
@@ -65,29 +73,54 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
       ['active_incidents', 'Incidents going on now', 'activeIncidents'],
       ['tracked_vm_sides', 'VM sides (VM x role) held in memory', 'tracks'],
     ];
-    // The thread sends its engine's counters every second; a scrape reads the latest.
-    for (const [name, help, key] of engineFigures) stat(name, help, () => thread.latestStats?.[key] ?? 0);
+    // Each thread sends its engine's counters every second; a scrape adds up the latest.
+    for (const [name, help, key] of engineFigures)
+      stat(
+        name,
+        help,
+        sum((t) => t.latestStats?.[key] ?? 0),
+      );
     stat('findings_waiting', 'Findings waiting for the queue', () => publisher.backlog);
-    stat('queued_records_capacity', 'Records the queue to the detection thread holds', () => thread.queueCapacity);
-    stat('queued_slots', 'Batches handed to the detection thread and not processed yet', () => thread.queuedSlots);
+    stat(
+      'queued_records_capacity',
+      'Records the queues to the detection threads hold',
+      sum((t) => t.queueCapacity),
+    );
+    stat(
+      'queued_slots',
+      'Batches handed to the detection threads and not processed yet',
+      sum((t) => t.queuedSlots),
+    );
     stat(
       'shed_records_total',
-      'Attributed records not analysed because the detection queue was full',
-      () => thread.shed,
+      'Attributed records not analysed because a detection queue was full',
+      sum((t) => t.shed),
     );
-    stat('thread_restarts_total', 'Times the detection thread died and was started again', () => thread.restarts);
-    stat('batch_errors_total', 'Batches the detection engine failed on', () => thread.errors);
-    let elu = thread.utilization();
-    stat('thread_utilization', 'Share of time the detection thread was busy since the last scrape', () => {
-      const u = thread.utilization(elu);
-      elu = thread.utilization();
-      // After a restart the mark belongs to the previous thread: the first figure is clamped.
-      return Math.min(1, Math.max(0, u));
+    stat(
+      'thread_restarts_total',
+      'Times a detection thread died and was started again',
+      sum((t) => t.restarts),
+    );
+    stat(
+      'batch_errors_total',
+      'Batches the detection engine failed on',
+      sum((t) => t.errors),
+    );
+    let elu = threads.map((t) => t.utilization());
+    stat('thread_utilization', 'Share of time the busiest detection thread was busy since the last scrape', () => {
+      let busiest = 0;
+      threads.forEach((t, i) => {
+        const u = t.utilization(elu[i]);
+        // After a restart the mark belongs to the previous thread: the first figure is clamped.
+        busiest = Math.max(busiest, Math.min(1, Math.max(0, u)));
+      });
+      elu = threads.map((t) => t.utilization());
+      return busiest;
     });
   }
 
   async onModuleInit(): Promise<void> {
-    await this.thread.start();
+    await Promise.all(this.threads.map((t) => t.start()));
     this.syncDirectory();
     await this.loadThreatLists();
     for (const { path } of this.cfg.THREAT_LISTS) {
@@ -99,34 +132,42 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
   async onApplicationShutdown(): Promise<void> {
     for (const { path } of this.cfg.THREAT_LISTS) unwatchFile(path);
     // Batches still queued are analysed and their findings handed on before the queue is flushed.
-    await this.thread.close().catch((err: Error) => this.logger.warn(`detection thread: ${err.message}`));
+    await Promise.all(
+      this.threads.map((t) => t.close().catch((err: Error) => this.logger.warn(`detection thread: ${err.message}`))),
+    );
     await this.publisher.flush();
   }
 
   consume(batch: FlowBatch): void {
     this.syncDirectory();
-    this.thread.consume(batch);
+    for (const t of this.threads) t.consume(batch);
   }
 
   room(): Promise<void> | undefined {
-    return this.thread.room();
+    const waits = this.threads.map((t) => t.room()).filter((w) => w !== undefined);
+    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
   /** Resolves when every batch handed over so far is analysed and its findings are with the publisher. */
-  drain(): Promise<void> {
-    return this.thread.drain();
+  async drain(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.drain()));
+  }
+
+  /** The thread that keeps the VM in `vmSlot`. */
+  threadFor(vmSlot: number): DetectionThread {
+    return this.threads[vmSlot % this.threads.length];
   }
 
   /** How many approved exceptions the engine holds (for tests and the console). */
   suppressionRuleCount = 0;
 
   setSuppressionRules(rules: SuppressionRule[]): void {
-    this.thread.setSuppressionRules(rules);
+    for (const t of this.threads) t.setSuppressionRules(rules);
     this.suppressionRuleCount = rules.length;
   }
 
   recheck(vmSlot: number, role: FindingRole, kind: FindingKind, windowMs: number): Promise<RecheckResult> {
-    return this.thread.recheck(vmSlot, role, kind, windowMs, Date.now());
+    return this.threadFor(vmSlot).recheck(vmSlot, role, kind, windowMs, Date.now());
   }
 
   /** The thread names VMs in findings from a copy of the registry, refreshed before batches that may need it. */
@@ -135,19 +176,15 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     const version = this.inventory.version;
     if (reg.size === this.sentDirectory.size && version === this.sentDirectory.version) return;
     this.sentDirectory = { size: reg.size, version };
-    this.thread.setDirectory({
-      ids: reg.ids,
-      deploymentIds: reg.deploymentIds,
-      subscriptionIds: reg.subscriptionIds,
-    });
+    const directory = { ids: reg.ids, deploymentIds: reg.deploymentIds, subscriptionIds: reg.subscriptionIds };
+    for (const t of this.threads) t.setDirectory(directory);
   }
 
   private async loadThreatLists(): Promise<void> {
     if (this.cfg.THREAT_LISTS.length === 0) return;
     try {
-      const stats = await this.thread.setThreatLists(
-        this.cfg.THREAT_LISTS.map((l) => ({ category: l.category, path: l.path })),
-      );
+      const sources = this.cfg.THREAT_LISTS.map((l) => ({ category: l.category, path: l.path }));
+      const [stats] = await Promise.all(this.threads.map((t) => t.setThreatLists(sources)));
       this.logger.log({ lists: stats }, 'threat lists loaded');
     } catch (err) {
       // The previous lists stay in force: a half-written file must not empty them.

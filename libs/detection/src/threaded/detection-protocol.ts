@@ -21,6 +21,8 @@ export interface DetectionWorkerData {
   advanceMs: number;
   /** How often it sends its statistics. */
   statsMs: number;
+  /** This thread's share of the VMs when detection runs on several threads. */
+  partition: { index: number; count: number };
 }
 
 export interface VmDirectorySnapshot {

@@ -60,6 +60,33 @@ describe('DetectionThread', () => {
     expect(thread.shed).toBe(0);
   });
 
+  it('split in two by VM slot: each thread takes and analyses only the records of its own VMs', async () => {
+    const found: [number, Finding][] = [];
+    const threads = [0, 1].map(
+      (index) => new DetectionThread({ onFinding: (f) => found.push([index, f]), partition: { index, count: 2 } }),
+    );
+    try {
+      for (const t of threads) {
+        await t.start();
+        t.setDirectory(DIRECTORY);
+      }
+      const b = new FlowBatch(256);
+      scan(b, 0, 60, Date.now() - 240_000);
+      scan(b, 1, 60, Date.now() - 240_000);
+      for (const t of threads) t.consume(b);
+      for (const t of threads) {
+        await t.advance(Date.now());
+        await t.drain();
+      }
+      expect(threads.map((t) => t.handed)).toEqual([60, 60]);
+      expect((await threads[0].stats()).records).toBe(60);
+      const scans = found.filter(([, f]) => f.kind === 'port-scan').map(([t, f]) => `${t}:${f.vmId}`);
+      expect([...new Set(scans)].sort()).toEqual(['0:vm-a', '1:vm-b']);
+    } finally {
+      for (const t of threads) await t.close();
+    }
+  });
+
   it('sheds and counts batches when its queue is full, and analyses all it accepted', async () => {
     thread = new DetectionThread({ onFinding: () => undefined, queueRecords: 16384, slotRecords: 8192 });
     await thread.start();

@@ -27,6 +27,11 @@ export interface DetectionThreadOptions {
   slotRecords?: number;
   advanceMs?: number;
   statsMs?: number;
+  /**
+   * With detection on several threads: this one takes the records with a VM end whose slot %
+   * count === index, and its engine keeps only those VMs (default: all, { index: 0, count: 1 }).
+   */
+  partition?: { index: number; count: number };
   logger?: DetectionThreadLogger;
 }
 
@@ -92,6 +97,7 @@ export class DetectionThread implements FlowConsumer {
       config: opts.config,
       advanceMs: opts.advanceMs ?? 5_000,
       statsMs: opts.statsMs ?? 1_000,
+      partition: opts.partition ?? { index: 0, count: 1 },
     };
   }
 
@@ -145,7 +151,8 @@ export class DetectionThread implements FlowConsumer {
       }
       const slot = this.slots[head];
       slot.length = 0;
-      const copied = slot.appendAttributed(batch, from, to);
+      const part = this.data.partition;
+      const copied = slot.appendOwned(batch, from, to, part.index, part.count);
       if (copied === 0) continue;
       this.handed += copied;
       Atomics.store(owners, head, 1);
@@ -226,8 +233,14 @@ export class DetectionThread implements FlowConsumer {
   }
 
   private shedRange(batch: FlowBatch, from: number, to: number): void {
+    const { index, count } = this.data.partition;
+    const sv = batch.srcVm;
+    const dv = batch.dstVm;
     let n = 0;
-    for (let i = from; i < to; i++) if (batch.direction[i] !== 0) n++;
+    for (let i = from; i < to; i++) {
+      if (batch.direction[i] === 0) continue;
+      if (count === 1 || (sv[i] >= 0 && sv[i] % count === index) || (dv[i] >= 0 && dv[i] % count === index)) n++;
+    }
     this.shed += n;
     const now = Date.now();
     if (now - this.lastShedWarn >= SHED_WARN_EVERY_MS) {

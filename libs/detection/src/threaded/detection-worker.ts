@@ -35,6 +35,7 @@ const engine = new DetectionEngine({
   onFinding: (f) => void found.push(f),
   config: data.config,
   threatIntel: intel,
+  partition: data.partition,
 });
 
 const send = (m: FromDetection): void => port.postMessage(m);
