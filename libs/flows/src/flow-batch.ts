@@ -222,11 +222,8 @@ export class FlowBatch {
     const before = this.length;
     const s = other.srcVm;
     const d = other.dstVm;
-    for (let i = from; i < to; i++) {
-      const a = s[i];
-      const b = d[i];
-      if ((a >= 0 && a % count === index) || (b >= 0 && b % count === index)) this.copyFrom(other, i);
-    }
+    for (let i = from; i < to; i++)
+      if (inPartition(s[i], index, count) || inPartition(d[i], index, count)) this.copyFrom(other, i);
     return this.length - before;
   }
 
@@ -264,4 +261,9 @@ export class FlowBatch {
     this.length = at + n;
     return n;
   }
+}
+
+/** Whether VM slot `vm` (-1: no VM) is in partition `index` of `count` (detection split by VM slot). */
+export function inPartition(vm: number, index: number, count: number): boolean {
+  return vm >= 0 && (count === 1 || vm % count === index);
 }

@@ -1,6 +1,7 @@
 import {
   FlowAction,
   FlowBatch,
+  inPartition,
   PROTO_ICMP,
   PROTO_ICMPV6,
   PROTO_TCP,
@@ -396,8 +397,8 @@ export class DetectionEngine {
         this.st.unattributed++;
         continue;
       }
-      const ownS = s >= 0 && (pc === 1 || s % pc === pi);
-      const ownD = d >= 0 && (pc === 1 || d % pc === pi);
+      const ownS = inPartition(s, pi, pc);
+      const ownD = inPartition(d, pi, pc);
       if (!ownS && !ownD) continue;
       this.st.records++;
       if (t > maxT) maxT = t;

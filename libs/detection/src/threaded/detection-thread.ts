@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { FlowBatch } from '@sg/flows/flow-batch';
+import { FlowBatch, inPartition } from '@sg/flows/flow-batch';
 import type { FlowConsumer } from '@sg/flows/attribution/flow-pipeline';
 import type { DetectionConfigInput } from '../engine/detection-config';
 import type { DetectionEngineStats, RecheckResult } from '../engine/detection-engine';
@@ -237,10 +237,8 @@ export class DetectionThread implements FlowConsumer {
     const sv = batch.srcVm;
     const dv = batch.dstVm;
     let n = 0;
-    for (let i = from; i < to; i++) {
-      if (batch.direction[i] === 0) continue;
-      if (count === 1 || (sv[i] >= 0 && sv[i] % count === index) || (dv[i] >= 0 && dv[i] % count === index)) n++;
-    }
+    for (let i = from; i < to; i++)
+      if (batch.direction[i] !== 0 && (inPartition(sv[i], index, count) || inPartition(dv[i], index, count))) n++;
     this.shed += n;
     const now = Date.now();
     if (now - this.lastShedWarn >= SHED_WARN_EVERY_MS) {
