@@ -12,6 +12,7 @@ import { SmtpCatcher } from './support/smtp-catcher';
 
 const DOMAIN = 'reply.sg.example';
 const OWNER = 'owner@customer.example';
+const MAX_BYTES = 64 * 1024;
 
 describe('replies read from an IMAP mailbox (real Dovecot, PostgreSQL, Redis)', () => {
   let dovecot: Dovecot;
@@ -37,6 +38,7 @@ describe('replies read from an IMAP mailbox (real Dovecot, PostgreSQL, Redis)', 
         MAIL_REPLY_DOMAIN: DOMAIN,
         MAIL_FROM: `safeguards@${DOMAIN}`,
         INBOUND_SMTP_PORT: '0',
+        MAIL_MAX_INBOUND_BYTES: String(MAX_BYTES),
         IMAP_URL: dovecot.url,
         // The test polls by hand; the timer's first poll at start-up is awaited below.
         IMAP_POLL_INTERVAL: '1h',
@@ -137,6 +139,32 @@ describe('replies read from an IMAP mailbox (real Dovecot, PostgreSQL, Redis)', 
     ).rows;
     expect(rows).toHaveLength(1);
     expect(rows[0].reason).toMatch(/header/);
+    expect(await poller.poll()).toBe(0);
+  });
+
+  it('downloads no more than MAIL_MAX_INBOUND_BYTES of a larger message: kept as unparseable, marked seen', async () => {
+    const messageId = `<${randomUUID()}@customer.example>`;
+    const huge = [
+      `From: ${OWNER}`,
+      `To: case+${token}@${DOMAIN}`,
+      `Subject: Re: [SG-${caseNumber}] logs`,
+      `Message-ID: ${messageId}`,
+      '',
+      ...Array.from({ length: 4000 }, (_, i) => `log line ${i} `.padEnd(76, 'x')),
+      '',
+    ].join('\r\n');
+    expect(huge.length).toBeGreaterThan(4 * MAX_BYTES);
+    await imap.append('INBOX', huge);
+    expect(await poller.poll()).toBe(1);
+    const rows = (
+      await db.query(
+        "SELECT raw_size, reason FROM inbound_messages WHERE via = 'imap' AND classification = 'unparseable' AND reason LIKE '%MAIL_MAX_INBOUND_BYTES%'",
+      )
+    ).rows;
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0].raw_size)).toBeLessThanOrEqual(MAX_BYTES);
+    expect(rows[0].reason).toContain(`is ${huge.length} bytes`);
+    expect(await seen(messageId)).toBe(true);
     expect(await poller.poll()).toBe(0);
   });
 

@@ -14,7 +14,8 @@ const BATCH = 100;
  * Optional (IMAP_URL): polls a mailbox for replies, for operators who cannot route mail to the
  * built-in receiver. Unseen messages go through the same InboundMailService; a message is marked
  * seen once it is stored (a message that is not mail is stored as unparseable, since nobody could
- * refuse it any more). A failure leaves the message unseen for the next poll, and stored bytes are
+ * refuse it any more), and so is a message over MAIL_MAX_INBOUND_BYTES, of which only that much is
+ * downloaded. A failure leaves the message unseen for the next poll, and stored bytes are
  * recognised, so a message read twice is handled once.
  */
 @Injectable()
@@ -64,20 +65,33 @@ export class ImapPoller implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       const lock = await client.getMailboxLock(s.mailbox);
       try {
-        const unseen: { uid: number; source: Buffer }[] = [];
-        for await (const msg of client.fetch({ seen: false }, { uid: true, source: true }, { uid: true })) {
-          if (msg.source) unseen.push({ uid: msg.uid, source: msg.source });
+        // Sizes first: a message over MAIL_MAX_INBOUND_BYTES (the SMTP receiver refuses those) is
+        // never downloaded whole, so a hostile one in the mailbox cannot exhaust memory.
+        const unseen: { uid: number; size: number }[] = [];
+        for await (const msg of client.fetch({ seen: false }, { uid: true, size: true }, { uid: true })) {
+          unseen.push({ uid: msg.uid, size: msg.size ?? 0 });
           if (unseen.length >= BATCH) break;
         }
+        const max = this.cfg.MAIL_MAX_INBOUND_BYTES;
         for (const m of unseen) {
+          const envelope = { via: 'imap' as const, mailFrom: null, rcptTo: [] };
+          const big = m.size > max;
+          const msg = await client.fetchOne(String(m.uid), { source: big ? { maxLength: max } : true }, { uid: true });
+          if (!msg || !msg.source) continue;
           try {
-            await this.inbound.handle(m.source, { via: 'imap', mailFrom: null, rcptTo: [] });
+            if (big)
+              await this.inbound.storeUnparseable(
+                msg.source,
+                envelope,
+                `the message is ${m.size} bytes, more than MAIL_MAX_INBOUND_BYTES (${max}); its first ${msg.source.length} bytes are kept`,
+              );
+            else await this.inbound.handle(msg.source, envelope);
           } catch (err) {
             if (!(err instanceof MalformedMailError)) {
               this.logger.warn(`IMAP message ${m.uid} not stored: ${(err as Error).message}`);
               continue;
             }
-            await this.inbound.storeUnparseable(m.source, { via: 'imap', mailFrom: null, rcptTo: [] }, err.message);
+            await this.inbound.storeUnparseable(msg.source, envelope, err.message);
           }
           await client.messageFlagsAdd(String(m.uid), ['\\Seen'], { uid: true });
           stored++;
