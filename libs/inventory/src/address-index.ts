@@ -3,9 +3,9 @@
  *
  * Open-addressing hash tables keyed by the address (IPv4: one 32-bit word; IPv6: four), each key
  * pointing at a chain of validity intervals [from, to) with the VM slot that held the address.
- * An IPv4 address whose newest interval is open-ended (held by a VM since some time: the common
- * case) also keeps that VM and the interval's start in its table slot, so a lookup at a time
- * after that start reads one cache line instead of two.
+ * An IPv4 address whose last-added interval is open-ended (held by a VM since some time: the
+ * common case; the inventory adds current holders last) also keeps that VM and the interval's
+ * start in its table slot, so a lookup at a time after that start reads one cache line, not two.
  * Everything lives in typed arrays: a lookup allocates nothing and touches a few cache lines.
  * An index is immutable once built; the inventory service builds a new one and swaps it in.
  */

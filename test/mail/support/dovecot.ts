@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../support/redis-server';
+import { canConnect, freePort } from '../../support/redis-server';
 
 export interface Dovecot {
   /** IMAP_URL for `user`, mailbox INBOX. */
@@ -103,15 +102,4 @@ function mailUser(): { uid: number; gid: number } {
   if (!line) throw new Error('no system user "mail" to keep test mail as');
   const f = line.split(':');
   return { uid: Number(f[2]), gid: Number(f[3]) };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
 }
