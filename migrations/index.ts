@@ -3,6 +3,7 @@ import { CreateApiTokens1764000000001 } from './1764000000001-CreateApiTokens';
 import { CreateCases1764000001000 } from './1764000001000-CreateCases';
 import { CreateDeploymentActions1764000001001 } from './1764000001001-CreateDeploymentActions';
 import { CreateMail1764000002000 } from './1764000002000-CreateMail';
+import { CreateDbServers1764000003000 } from './1764000003000-CreateDbServers';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   CreateCases1764000001000,
   CreateDeploymentActions1764000001001,
   CreateMail1764000002000,
+  CreateDbServers1764000003000,
 ];

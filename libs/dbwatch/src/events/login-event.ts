@@ -74,3 +74,15 @@ export function emptyLoginEvent(serverId = ''): LoginEvent {
 export function copyLoginEvent(e: Readonly<LoginEvent>): LoginEvent {
   return { ...e };
 }
+
+/**
+ * Where ingestion hands joined events to analysis (the port belongs to ingestion, its caller;
+ * analysis provides it). `source` names where the lines came from and `offsets` (parallel to
+ * `events`) the byte offset of each event's first line in it, so that a follower which re-reads
+ * after a crash can be deduplicated: (serverId, source, offset) is unique. Uploads without a
+ * stable source pass source '' and get no deduplication. Resolves once the events are stored.
+ */
+export interface LoginEventConsumer {
+  consume(serverId: string, source: string, events: readonly LoginEvent[], offsets: readonly number[]): Promise<void>;
+}
+export const LOGIN_EVENT_CONSUMER = Symbol('LOGIN_EVENT_CONSUMER');
