@@ -127,6 +127,8 @@ export const envSchema = z.object({
   DEPLOYMENT_CONTROL_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   CASE_DEADLINE_DEFAULT: duration('24h'),
   RECHECK_WINDOW: duration('10m'),
+  /** Base of every link put into mail (the customer page of a case, the console page of a database alert). */
+  PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
   MAIL_FROM: z.string().default('safeguards@localhost'),
   MAIL_REPLY_DOMAIN: z.string().default('localhost'),
   THREAT_LISTS: threatLists,
