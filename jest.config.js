@@ -1,4 +1,4 @@
-// Two projects: unit tests (pure logic, fakes allowed) live beside the code as *.spec.ts;
+// Projects: unit tests (pure logic, fakes allowed) live beside the code as *.spec.ts;
 // integration tests (real PostgreSQL, Redis, SMTP, softflowd) live in test/ as *.int-spec.ts.
 const { compilerOptions } = require('./tsconfig.json');
 
@@ -11,6 +11,7 @@ const moduleNameMapper = Object.fromEntries(
 );
 // Type checking is done once by `npm run typecheck`; tests only transpile, which keeps them fast.
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
+const ALONE = ['test/scale/**/*.int-spec.ts', 'test/flows/load-consistency.int-spec.ts'];
 const common = { rootDir: __dirname, moduleFileExtensions: ['ts', 'js', 'json'], moduleNameMapper, transform, testEnvironment: 'node' };
 
 module.exports = {
@@ -23,6 +24,16 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
+      testPathIgnorePatterns: ['/test/scale/', '/test/flows/load-consistency\\.int-spec\\.ts$'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    // Tests that judge results at full speed (concurrent uploads, six processes on a bus) and
+    // need both cores to themselves: `npm test` runs them after the others, one at a time.
+    {
+      ...common,
+      displayName: 'alone',
+      testMatch: ALONE.map((p) => `<rootDir>/${p}`),
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -14,33 +14,28 @@ import { randomBytes } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
-import {
-  CaseNotices,
-  CaseQueryService,
-  CasesModule,
-  CasesWorkerModule,
-  OpenCaseService,
-  type FindingInput,
-} from '@sg/cases';
+import { CaseMailModule } from '@sg/case-mail';
+import { CaseNotices, CaseQueryService, CasesModule, CasesWorkerModule, OpenCaseService } from '@sg/cases';
 import { loadConfig } from '@sg/common';
 import { CoreModule } from '@sg/core';
 import { EscalationModule, EscalationSweep } from '@sg/escalation';
-import { jobOptions, QueueName, QueueService } from '@sg/queues';
+import { QueueName, QueueService, type FindingDocument } from '@sg/queues';
 import { startRedisServer } from '../test/support/redis-server';
+import { benchSize } from './bench-size';
 import { report } from './report';
 
-const VMS = 2000;
-const FINDINGS = 20_000;
-const OPEN_CASES = 100_000;
-const CLOSED_CASES = 100_000;
+const VMS = benchSize(2000, 20);
+const FINDINGS = benchSize(20_000, 200);
+const OPEN_CASES = benchSize(100_000, 1_000);
+const CLOSED_CASES = benchSize(100_000, 1_000);
 const DUE_SHARE = 0.01;
 
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** 20,000 findings: per VM two kinds x two incidents, each incident sent as an opening and updates. */
-function findings(): FindingInput[] {
+function findings(): FindingDocument[] {
   const t0 = Date.now() - 30 * 60_000;
-  const out: FindingInput[] = [];
+  const out: FindingDocument[] = [];
   const perVm = FINDINGS / VMS;
   for (let round = 0; round < perVm; round++) {
     for (let v = 0; v < VMS; v++) {
@@ -111,10 +106,12 @@ async function main(): Promise<void> {
   });
 
   // No escalation consumers: the sweep's jobs stay in Redis, so the sweep is measured alone.
-  @Module({ imports: [CoreModule.forRoot(cfg), CasesModule, CasesWorkerModule, EscalationModule] })
+  // Owners' notices go through the case-mail bridge, as in the worker role.
+  @Module({ imports: [CoreModule.forRoot(cfg), CasesModule, CasesWorkerModule, EscalationModule, CaseMailModule] })
   class BenchModule {}
 
-  const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
+  // Errors only, and thrown rather than exiting: a benchmark that cannot start says why.
+  const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['error'], abortOnError: false });
   const db = new Client({ connectionString: cfg.DATABASE_URL });
   await db.connect();
   try {
@@ -138,15 +135,14 @@ async function main(): Promise<void> {
     // 1b. The other VMs through the "findings" queue, as detection publishes them: one job per
     // finding, consumed by FindingsProcessor (64 at once, gathered into shared transactions).
     const single = all.filter((f) => Number(f.vmId.slice(3)) >= VMS / 2);
-    const queue = app.get(QueueService).queue(QueueName.FINDINGS);
+    const queues = app.get(QueueService);
+    const queue = queues.queue(QueueName.FINDINGS);
     t = process.hrtime.bigint();
     for (let i = 0; i < single.length; i += 1000) {
-      await queue.addBulk(
-        single.slice(i, i + 1000).map((finding) => ({
-          name: 'finding.upsert',
-          data: { finding },
-          opts: jobOptions(QueueName.FINDINGS),
-        })),
+      await queues.enqueueBulk(
+        single
+          .slice(i, i + 1000)
+          .map((finding) => ({ queue: QueueName.FINDINGS, name: 'finding.upsert', data: { finding } })),
       );
     }
     for (;;) {

@@ -13,13 +13,14 @@ import { FlowBatch } from '@sg/flows';
 import { AwsVpcParser } from '../libs/flows/src/aws-vpc/aws-vpc.parser';
 import { AzureFlowLogParser } from '../libs/flows/src/azure/azure-flow-log.parser';
 import { SflowDecoder } from '../libs/flows/src/sflow/sflow.decoder';
+import { benchSize } from './bench-size';
 import { report } from './report';
 
-const RUNS = Number(process.argv[2] ?? 5);
+const RUNS = Number(process.argv[2] ?? benchSize(5, 1));
 const CHUNK = 64 * 1024;
-const AWS_LINES = 1_000_000;
-const NSG_TUPLES = 500_000;
-const SFLOW_DATAGRAMS = 20_000;
+const AWS_LINES = benchSize(1_000_000, 5_000);
+const NSG_TUPLES = benchSize(500_000, 10_000);
+const SFLOW_DATAGRAMS = benchSize(20_000, 200);
 const SFLOW_SAMPLES_PER_DATAGRAM = 7;
 const T0 = 1714557600;
 

@@ -16,18 +16,29 @@
  * (bench/detect.bench.ts runs these parts too, with the detection-quality tables.)
  */
 import { spawnSync } from 'node:child_process';
+import { benchSize } from './bench-size';
 import { FlowAction, FlowBatch, RecordFlag } from '@sg/flows/flow-batch';
-// The engine itself, not the package index (which also loads the Nest wrapper).
-import { DetectionEngine } from '../libs/detection/src/engine/detection-engine';
+import { join } from 'node:path';
 import type { Finding } from '../libs/detection/src/engine/finding';
-import { ThreatIntel } from '../libs/detection/src/engine/threat-intel';
+
+// The engine itself, not the package index (which also loads the Nest wrapper). DETECT_ENGINE_DIR
+// loads it from another folder instead (bench/detect-ab.bench.ts: the engine of a base commit).
+const ENGINE_DIR = process.env.DETECT_ENGINE_DIR || join(__dirname, '../libs/detection/src/engine');
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { DetectionEngine } = require(
+  join(ENGINE_DIR, 'detection-engine'),
+) as typeof import('../libs/detection/src/engine/detection-engine');
+const { ThreatIntel } = require(
+  join(ENGINE_DIR, 'threat-intel'),
+) as typeof import('../libs/detection/src/engine/threat-intel');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const VMS = 100_000;
 const BATCH = 16_384;
-const BATCHES = 48; // 786k distinct records, replayed with moving timestamps
-const ROUNDS = Number(process.env.ROUNDS ?? 40); // ~31M timed records
+const BATCHES = benchSize(48, 16); // 786k distinct records, replayed with moving timestamps
+const ROUNDS = Number(process.env.ROUNDS ?? benchSize(40, 1)); // ~31M timed records
 const RECORDS_PER_EVENT_SECOND = 100_000; // 1 record per VM per second of event time
-const FLOOD_SOURCES = 10_000_000;
+const FLOOD_SOURCES = benchSize(10_000_000, 200_000);
 const FLOOD_VMS = 6;
 const T0 = Date.UTC(2024, 5, 3, 8, 0, 0);
 
@@ -155,7 +166,7 @@ function buildBatches(spare = 0): { batches: FlowBatch[]; rel: Float64Array[] } 
   return { batches, rel };
 }
 
-function threatList(n: number): ThreatIntel {
+function threatList(n: number): InstanceType<typeof ThreatIntel> {
   const lines: string[] = [];
   for (let i = 0; i < n; i++) lines.push(`${int(11, 223)}.${int(0, 255)}.${int(0, 255)}.0/${int(22, 32)}`);
   return new ThreatIntel([
@@ -199,6 +210,7 @@ function throughput(): Record<string, number> {
     }
   };
   replay(); // warm-up: every VM side is created here
+  const cpu = process.cpuUsage();
   const t = process.hrtime.bigint();
   let records = 0;
   let shiftNs = 0n;
@@ -216,6 +228,9 @@ function throughput(): Record<string, number> {
     }
   }
   const sec = Number(process.hrtime.bigint() - t - shiftNs) / 1e9;
+  // CPU time of the process (the timestamp shifting included): steadier than wall time on a shared machine.
+  const used = process.cpuUsage(cpu);
+  const cpuSec = (used.user + used.system) / 1e6;
   const st = engine.stats();
   if (kindsSeen.size > 0) console.error(`kinds on random traffic: ${[...kindsSeen].join(', ')}`);
   settle();
@@ -226,6 +241,7 @@ function throughput(): Record<string, number> {
     records,
     seconds: Math.round(sec * 100) / 100,
     recordsPerSec: Math.round(records / sec),
+    recordsPerCpuSec: Math.round(records / cpuSec),
     eventMinutes: Math.round(((base - T0) / 60_000) * 10) / 10,
     activeVms,
     vmSides: st.tracks,
@@ -570,10 +586,10 @@ export type BenchPart = 'throughput' | 'flood' | 'latency';
  * Runs one part in a fresh node process (ts-node, tsconfig paths, --expose-gc), whatever launched
  * this one (node -r ts-node/register or the ts-node CLI), and returns its JSON figures.
  */
-export function runPart(part: BenchPart): Record<string, number> {
+export function runPart(part: BenchPart, env: Record<string, string> = {}): Record<string, number> {
   const args = ['--expose-gc', '-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', __filename];
   const r = spawnSync(process.execPath, args, {
-    env: { ...process.env, DETECT_BENCH_PART: part },
+    env: { ...process.env, ...env, DETECT_BENCH_PART: part },
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });

@@ -10,8 +10,9 @@ import IORedis from 'ioredis';
 import { FlowBatch, FlowDirection, TcpFlag } from '@sg/flows/flow-batch';
 import type { Finding } from '../libs/detection/src/engine/finding';
 import { DetectionThread } from '../libs/detection/src/threaded/detection-thread';
+import { benchSize } from './bench-size';
 
-const SCANS = 300;
+const SCANS = benchSize(300, 20);
 
 export async function handover(
   redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

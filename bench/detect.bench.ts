@@ -14,6 +14,7 @@
  *
  * npm run bench:detect   (ROUNDS=n shortens or lengthens the timed parts; default 40)
  */
+import { BENCH_SMOKE } from './bench-size';
 import { runPart } from './detect-core.bench';
 import { handover } from './detect-handover';
 import { generateScenarios } from '../test/support/scenario-generator';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   // (i) generated scenarios
   heading('(i) generated scenarios (seeded generator; VM-level recall/precision per kind)');
   const generated: Record<string, unknown>[] = [];
-  for (const seed of [20240603, 7]) {
+  for (const seed of BENCH_SMOKE ? [20240603] : [20240603, 7]) {
     const sc = generateScenarios({ seed });
     const e = evaluateGenerated(sc);
     console.log(

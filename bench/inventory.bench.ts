@@ -5,10 +5,11 @@
  * Targets (issue 2): >= 2,000,000 lookups/s; build < 2 s.
  */
 import { AddressIndexBuilder, VmRegistry } from '@sg/inventory';
+import { benchSize } from './bench-size';
 import { report } from './report';
 
-const VMS = 100_000;
-const LOOKUPS = 20_000_000;
+const VMS = benchSize(100_000, 1_000);
+const LOOKUPS = benchSize(20_000_000, 100_000);
 const T0 = Date.parse('2024-05-01T00:00:00Z');
 const MOVE = T0 + 12 * 3600_000;
 

@@ -13,8 +13,9 @@ import {
   type FieldSpec,
   TemplatedPacketBuilder,
 } from '../libs/flows/src/netflow/netflow-packet.builder';
+import { benchSize } from './bench-size';
 
-const SECONDS = Number(process.argv[2] ?? 3);
+const SECONDS = Number(process.argv[2] ?? benchSize(3, 0.2));
 const DISTINCT = 512;
 const SECS = Math.floor(Date.now() / 1000);
 
@@ -130,7 +131,7 @@ interface Result {
   mbitPerSec: number;
 }
 
-const ROUND_NS = 500_000_000n;
+const ROUND_NS = BigInt(benchSize(500_000_000, 50_000_000));
 
 function run(f: Format): Result {
   let sink = 0;

@@ -3,22 +3,37 @@
  * numbers counting flows, as v5 does) from a separate process. This file builds them:
  *  - `udp-sender.ts pool FILE` writes the datagram pool to FILE for the C sender (udp-blast.c),
  *    which the bench uses when a C compiler is there;
- *  - `udp-sender.ts PORT RATE SECONDS` sends them itself (the fallback; Node's dgram costs about
+ *  - `udp-sender.ts PORT RATE SECONDS [POOL_FILE]` sends them (or a pool file's) itself (the fallback; Node's dgram costs about
  *    14 us of CPU per datagram, which the collectors under test then lack).
  * Either prints what it sent as JSON: {datagrams, records, cpuMs}.
  */
 import { createSocket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { buildNetflowV5 } from '../libs/flows/src/netflow/netflow-packet.builder';
 
 export const PER = 30;
 export const DATAGRAM_BYTES = 24 + 48 * PER;
 const POOL = 4096;
 
-export function buildPool(): Buffer[] {
+/** A pool file: datagrams of DATAGRAM_BYTES laid end to end. */
+function readPool(file: string): Buffer[] {
+  const all = readFileSync(file);
+  const out: Buffer[] = [];
+  for (let o = 0; o + DATAGRAM_BYTES <= all.length; o += DATAGRAM_BYTES) out.push(all.subarray(o, o + DATAGRAM_BYTES));
+  return out;
+}
+
+/**
+ * The datagram pool: each record between a VM address (by default one of 10.0.0.0 + 0..100,000,
+ * or `vmAddress(pick)` with the pool's seeded random `pick(n)`) and an outside address.
+ */
+export function buildPool(
+  vmAddress: (pick: (n: number) => number) => string = (pick) =>
+    `10.${(pick(100_000) >> 16) & 255}.${(pick(100_000) >> 8) & 255}.${pick(256)}`,
+): Buffer[] {
   let seed = 7;
   const pick = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
-  const vm = () => `10.${(pick(100_000) >> 16) & 255}.${(pick(100_000) >> 8) & 255}.${pick(256)}`;
+  const vm = () => vmAddress(pick);
   const ext = () => `${[52, 198, 203][pick(3)]}.${pick(256)}.${pick(256)}.${1 + pick(254)}`;
   const secs = Math.floor(Date.now() / 1000);
   const pool: Buffer[] = [];
@@ -43,8 +58,9 @@ export function buildPool(): Buffer[] {
   return pool;
 }
 
-function send(port: number, rate: number, seconds: number): void {
-  const pool = buildPool();
+function send(port: number, rate: number, seconds: number, poolFile?: string): void {
+  const pool = poolFile ? readPool(poolFile) : buildPool();
+  const POOL = pool.length;
   const sock = createSocket('udp4');
   sock.connect(port, '127.0.0.1', () => {
     const datagramsPerMs = rate / PER / 1000;
@@ -83,5 +99,5 @@ function send(port: number, rate: number, seconds: number): void {
 if (require.main === module) {
   const args = process.argv.slice(2);
   if (args[0] === 'pool') writeFileSync(args[1], Buffer.concat(buildPool()));
-  else send(Number(args[0]), Number(args[1]), Number(args[2]));
+  else send(Number(args[0]), Number(args[1]), Number(args[2]), args[3]);
 }

@@ -187,6 +187,7 @@ for example with swaks (Debian package swaks) to the built-in receiver on port $
   swaks --server 127.0.0.1 --port ${inbound} --from owner@customer.example --to '<Reply-To of the mail>' \\
         --header 'Subject: Re: <subject>' --body 'Please give us 48 more hours, we are rebuilding the VM.'
 Then see the case:  curl -s -H 'Authorization: Bearer ${token}' ${url}/api/v1/cases/<id>
+The console in a browser: ${url}/console (sign in with the token above)
 API docs: ${url}/api/docs   (token above; Ctrl-C stops the demo)
 `);
   if (process.argv.includes('--exit')) {

@@ -1,15 +1,10 @@
-import Redis from 'ioredis';
 import { Client } from 'pg';
-import {
-  CASE_NOTIFIER,
-  CustomerActionsService,
-  SUPPRESSIONS_CHANGED_CHANNEL,
-  SuppressionRulesService,
-  type CaseNotice,
-} from '@sg/cases';
-import { QueueService, type FindingDocument } from '@sg/queues';
+import { CASE_NOTIFIER, CustomerActionsService, type CaseNotice } from '@sg/cases';
+import { createRedisClient, QueueService, type FindingDocument } from '@sg/queues';
+import { SUPPRESSIONS_CHANGED_CHANNEL, SuppressionRulesService } from '@sg/suppression';
 import { startRedisServer } from '../support/redis-server';
 import { api, startTestApp, type TestApp } from '../support/test-app';
+import { caseReader } from './support/case-reader';
 import { ControlPlane } from './support/control-plane';
 import { INVENTORY, makeFinding } from './support/findings';
 import { sleep, waitFor } from './support/wait-for';
@@ -19,22 +14,23 @@ const DEADLINE_MS = 2000;
 
 /**
  * Whole case lives in seconds (deadline 2s, reminder at half time, reconciler every 500ms), on a
- * real PostgreSQL, a throw-away Redis of its own (so no other suite's workers take these jobs) and
+ * real PostgreSQL, a throw-away Redis of its own (so no other suite's workers take these jobs; on
+ * the Redis Cluster of REDIS_CLUSTER when that is set, its queues private by their prefix) and
  * a real HTTP control plane that checks signatures and performs each Idempotency-Key once.
  */
 describe('case life: finding -> case -> deadline -> re-check -> shutdown / mitigated (real PostgreSQL, Redis, HTTP)', () => {
-  let redis: Awaited<ReturnType<typeof startRedisServer>>;
+  let redis: Awaited<ReturnType<typeof startRedisServer>> | null = null;
   let plane: ControlPlane;
   let t: TestApp;
   let db: Client;
   const notices: CaseNotice[] = [];
 
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = process.env.REDIS_CLUSTER ? null : await startRedisServer();
     plane = await ControlPlane.start(SECRET);
     t = await startTestApp({
       env: {
-        REDIS_URL: redis.url,
+        ...(redis ? { REDIS_URL: redis.url } : {}),
         CASE_DEADLINE_DEFAULT: `${DEADLINE_MS}ms`,
         CASE_DEADLINE_FLOOD: `${DEADLINE_MS}ms`,
         RECHECK_WINDOW: '1m',
@@ -64,22 +60,9 @@ describe('case life: finding -> case -> deadline -> re-check -> shutdown / mitig
 
   const send = (f: FindingDocument) =>
     t.app.get(QueueService).enqueue({ queue: 'findings', name: 'finding.upsert', data: { finding: f } });
-  const get = async (id: string) => (await api(t.url, 'GET', `/api/v1/cases/${id}`)).body;
-  const caseFor = (vmId: string, kind: string) =>
-    waitFor(
-      async () => (await api(t.url, 'GET', `/api/v1/cases?vmId=${vmId}&kind=${kind}`)).body[0],
-      10_000,
-      `a ${kind} case`,
-    );
-  const statusIs = (id: string, status: string, timeout = 10_000) =>
-    waitFor(
-      async () => {
-        const c = await get(id);
-        return c.status === status ? c : null;
-      },
-      timeout,
-      `case ${id} to be ${status}`,
-    );
+  const get = (id: string) => caseReader(t.url).get(id);
+  const caseFor = (vmId: string, kind: string) => caseReader(t.url).caseFor(vmId, kind);
+  const statusIs = (id: string, status: string, timeout?: number) => caseReader(t.url).statusIs(id, status, timeout);
   const noticesFor = (id: string) => notices.filter((n) => n.case.id === id).map((n) => n.event);
 
   let shutCaseId = '';
@@ -183,7 +166,7 @@ describe('case life: finding -> case -> deadline -> re-check -> shutdown / mitig
   });
 
   it('(d) an approved exception creates a suppression rule; the same finding then opens no case', async () => {
-    const sub = new Redis(redis.url);
+    const sub = createRedisClient(t.config, 'test-announcements', true);
     const announced: string[] = [];
     await sub.subscribe(SUPPRESSIONS_CHANGED_CHANNEL);
     sub.on('message', (_c, m) => announced.push(m));
@@ -242,6 +225,16 @@ describe('case life: finding -> case -> deadline -> re-check -> shutdown / mitig
       );
       expect(Number(counted.matchedCount)).toBe(2);
       expect(noticesFor(opened.id)).toEqual(expect.arrayContaining(['exception-received', 'exception-approved']));
+
+      // Revoking: a rule id is checked as a rule id, and the rule stops applying (announced again).
+      const bad = await api(t.url, 'DELETE', '/api/v1/suppression-rules/not-a-uuid');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.fields).toEqual([{ field: 'id', message: 'must be a suppression rule id (UUID)' }]);
+      const revoked = await api(t.url, 'DELETE', `/api/v1/suppression-rules/${rule.id}`);
+      expect(revoked.status).toBe(200);
+      expect(revoked.body.revokedAt).not.toBeNull();
+      expect((await t.app.get(SuppressionRulesService).listActive()).map((r) => r.id)).not.toContain(rule.id);
+      await waitFor(() => announced.filter((id) => id === rule.id).length === 2, 5000, 'the revocation announcement');
     } finally {
       sub.disconnect();
     }

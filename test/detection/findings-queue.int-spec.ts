@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { QueueName, QueueService } from '@sg/queues';
+import { uploadSshScan, waitForFindings } from '../support/aws-vpc-scan';
 import { api, startTestApp, type TestApp } from '../support/test-app';
 
 const HEADER =
@@ -86,7 +87,7 @@ describe('approved exceptions reach detection without a restart', () => {
         vms: [{ id: 'vm-monitor', deploymentId: 'd1', name: 'monitor', addresses: [{ ip: '10.0.0.7' }] }],
       });
       const token = (await api(t.url, 'POST', '/api/v1/tokens', { name: 'shipper', role: 'ingest' })).body.token;
-      const { SuppressionRulesService } = await import('@sg/cases');
+      const { SuppressionRulesService } = await import('@sg/suppression');
       const rules = t.app.get(SuppressionRulesService);
       const { DataSource } = await import('typeorm');
       const rule = await t.app.get(DataSource).transaction((m) =>
@@ -111,28 +112,12 @@ describe('approved exceptions reach detection without a restart', () => {
       const until = Date.now() + 5000;
       while (Date.now() < until && detection.suppressionRuleCount === 0) await new Promise((r) => setTimeout(r, 50));
       expect(detection.suppressionRuleCount).toBe(1);
-      const now = Math.floor(Date.now() / 1000) - 600;
-      const lines = [HEADER];
-      for (let i = 0; i < 200; i++) {
-        const t0 = now + Math.floor(i * 0.6);
-        lines.push(
-          `2 1 eni-m 10.0.0.7 198.51.${100 + (i >> 8)}.${i & 255} ${40000 + i} 22 6 1 60 ${t0} ${t0 + 1} REJECT OK`,
-        );
-      }
-      const res = await fetch(`${t.url}/api/v1/flows/aws-vpc`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
-        body: lines.join('\n'),
-      });
-      expect(res.status).toBe(202);
+      expect(await uploadSshScan(t.url, token, '10.0.0.7')).toBe(202);
       const queue = t.app.get(QueueService).queue(QueueName.FINDINGS);
-      let found: { suppressed?: { ruleId: string } }[] = [];
-      const deadline = Date.now() + 20_000;
-      while (Date.now() < deadline && found.length === 0) {
-        const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
-        found = jobs.map((j) => j.data.finding).filter((f) => f.vmId === 'vm-monitor' && f.kind === 'port-scan');
-        if (!found.length) await new Promise((r) => setTimeout(r, 250));
-      }
+      const found: { suppressed?: { ruleId: string } }[] = await waitForFindings(
+        queue,
+        (f) => f.vmId === 'vm-monitor' && f.kind === 'port-scan',
+      );
       expect(found.length).toBeGreaterThan(0);
       expect(found.every((f) => f.suppressed?.ruleId === rule.id)).toBe(true);
     } finally {

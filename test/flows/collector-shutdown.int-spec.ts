@@ -2,9 +2,9 @@ import { createSocket } from 'node:dgram';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { UdpCollectorService } from '@sg/flows';
+import { createQueueConnection, queuePrefix } from '@sg/queues';
 import { buildNetflowV5 } from '../../libs/flows/src/netflow/netflow-packet.builder';
 import { api, startTestApp } from '../support/test-app';
-import { TEST_REDIS_URL } from '../support/test-env';
 
 /**
  * Records the collector has decoded but not yet handed on (they wait up to one 50-ms tick in a
@@ -14,7 +14,6 @@ import { TEST_REDIS_URL } from '../support/test-env';
 describe('collector shutdown (real PostgreSQL, Redis, UDP)', () => {
   it('hands the last decoded records to detection before detection stops', async () => {
     const t = await startTestApp({ roles: ['api', 'collector'] });
-    const prefix = t.config.QUEUE_PREFIX;
     try {
       await api(t.url, 'POST', '/api/v1/inventory/import', {
         subscriptions: [{ id: 's1', name: 'S1', contacts: ['a@s1.example'] }],
@@ -52,8 +51,10 @@ describe('collector shutdown (real PostgreSQL, Redis, UDP)', () => {
     } finally {
       await t.close();
     }
-    const connection = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const queue = new Queue('findings', { connection, prefix });
+    // The queue as the app names it, on one Redis or on the Redis Cluster of REDIS_CLUSTER.
+    const connection =
+      createQueueConnection(t.config, 'test') ?? new IORedis(t.config.REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('findings', { connection, prefix: queuePrefix(t.config, 'findings') });
     try {
       const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
       const scans = jobs.filter((j) => j.data.finding.kind === 'port-scan' && j.data.finding.vmId === 'vm-scanner');

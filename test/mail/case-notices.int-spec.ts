@@ -1,5 +1,6 @@
 import { mailFormat } from '../../libs/mail/src/templates/mail-format';
-import { INVENTORY } from '../cases/support/findings';
+import { QueueService } from '@sg/queues';
+import { INVENTORY, makeFinding } from '../cases/support/findings';
 import { api, startTestApp, type TestApp } from '../support/test-app';
 import { SmtpCatcher } from './support/smtp-catcher';
 import { waitFor } from './support/wait-for';
@@ -66,5 +67,39 @@ describe('a case opened from flows sends the red e-mail', () => {
     // Later updates of the same attack add evidence to the case; they send no second red e-mail.
     await new Promise((r) => setTimeout(r, 2000));
     expect(catcher.received.filter((m) => m.to.includes('ops@owner.example'))).toHaveLength(1);
+  });
+
+  it('a case that comes back after it was closed sends "traffic resumed" with the deadline that stands, no second red e-mail', async () => {
+    const [c] = (await api(t.url, 'GET', '/api/v1/cases?vmId=vm-1&kind=port-scan')).body as {
+      id: string;
+      number: number;
+      deadlineAt: string;
+    }[];
+    const closed = await api(t.url, 'POST', `/api/v1/cases/${c.id}/close`, {
+      resolution: 'true-positive',
+      reason: 'owner rebuilt the VM',
+    });
+    expect(closed.body.status).toBe('resolved');
+    await t.app
+      .get(QueueService)
+      .enqueue({ queue: 'findings', name: 'finding.upsert', data: { finding: makeFinding({ vmId: 'vm-1' }) } });
+    const resumed = (await waitFor(
+      () => catcher.received.find((m) => m.mail.subject?.includes('Traffic resumed')),
+      30_000,
+      'traffic-resumed e-mail',
+    ))!;
+    expect(resumed.mail.subject).toContain(`[SG-${c.number}]`);
+    for (const part of [resumed.mail.text!, resumed.mail.html!]) {
+      expect(part).toContain('web-1');
+      expect(part).toContain(mailFormat.date(c.deadlineAt));
+    }
+    expect((await api(t.url, 'GET', `/api/v1/cases/${c.id}`)).body).toMatchObject({
+      status: 'notified',
+      reopenCount: 1,
+      deadlineAt: c.deadlineAt,
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const toOwner = catcher.received.filter((m) => m.to.includes('ops@owner.example'));
+    expect(toOwner.filter((m) => m.mail.subject?.includes('Action required'))).toHaveLength(1);
   });
 });

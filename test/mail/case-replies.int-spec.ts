@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
-import { CaseReplyHandler } from '@sg/cases';
-import { InboundSmtpServer } from '@sg/mail';
+import { CaseReplyHandler } from '@sg/case-mail';
+import { InboundSmtpServer, REPLY_HANDLER, type ReplyHandler } from '@sg/mail';
 import { QueueName, QueueService } from '@sg/queues';
 import { INVENTORY, makeFinding } from '../cases/support/findings';
 import { api, startTestApp, type TestApp } from '../support/test-app';
@@ -117,8 +117,11 @@ describe('replies to red e-mails act on the case', () => {
       );
     expect(await entries()).toBe(1);
     const before = await caseNow();
-    await t.app.get(CaseReplyHandler).handle(row.decision);
-    await t.app.get(CaseReplyHandler).handle(row.decision);
+    // The bridge gave mail its reply handler through MailModule.forRoot({replyHandler}).
+    const handler = t.app.get<ReplyHandler>(REPLY_HANDLER, { strict: false });
+    expect(handler).toBeInstanceOf(CaseReplyHandler);
+    await handler.handle(row.decision);
+    await handler.handle(row.decision);
     expect(await entries()).toBe(1);
     const after = await caseNow();
     expect(after.timeline.length).toBe(before.timeline.length);

@@ -11,15 +11,8 @@
  * say what a correct detector reports.
  */
 import { FlowAction, type FlowBatch } from '@sg/flows';
-import type {
-  FindingDirection,
-  FindingKind,
-  FindingRole,
-  SuppressionRule,
-  ThreatListSource,
-  VmDirectory,
-  VmIdentity,
-} from '@sg/detection';
+import type { SuppressionRule, ThreatListSource, VmDirectory, VmIdentity } from '@sg/detection';
+import type { FindingDirection, FindingKind, FindingRole } from '@sg/queues/finding-vocabulary';
 import { FlowWriter, type End, type Style } from './scenario-generator/flow-writer';
 import { Prng } from './scenario-generator/prng';
 
@@ -430,8 +423,8 @@ export function generateScenarios(opts: ScenarioOptions = {}): GeneratedScenario
     victims.forEach((v, k) =>
       w.tcp('cloud', t0 + k * 4 * SEC, a, v, g.eph(rng), 445, { outcome: k % 9 === 0 ? 'rst' : 'noanswer', cPk: 1 }),
     );
+    // The victims are in the sweeper's evidence; one probe is no attack on a VM (issue 12, item 5).
     g.label('scan-int-horizontal', a, 'source', 'port-scan', 'internal');
-    for (const v of victims) g.label('scan-int-horizontal', v, 'target', 'port-scan', 'internal');
   }
 
   // ------------------------------------------------------------------ brute force
@@ -1392,6 +1385,126 @@ export function generateScenarios(opts: ScenarioOptions = {}): GeneratedScenario
     const lb = g.ext(rng);
     for (let t = T0 + MIN; t < T0 + 35 * MIN; t += 5 * SEC)
       w.tcp('netflow', t, lb, vm, g.eph(rng), 8080, { outcome: 'ok', cPk: 6, cB: 420, sPk: 5, sB: 610, dur: 15 });
+  }
+
+  // Issue 12: distributed brute force (no source near a per-source rule) and a busy login service.
+  for (const [style, port, bots, pk] of [
+    ['netflow', 22, 300, [12, 20]],
+    ['cloud', 3389, 250, [7, 10]],
+  ] as const) {
+    const name = `bf-in-distributed-${port}`;
+    const vm = g.vm(name);
+    const rng = g.info(
+      name,
+      style,
+      true,
+      `distributed password guessing on ${port}: ${bots} addresses with 2-4 failed logins each over 20 min`,
+      vm,
+    );
+    background(g, vm, style);
+    const t0 = T0 + rng.range(2 * MIN, 8 * MIN);
+    for (let a = 0; a < bots; a++) {
+      const bot = g.ext(rng);
+      const n = rng.int(2, 4);
+      for (let k = 0; k < n; k++)
+        loginSession(g, rng, style, t0 + rng.range(0, 20 * MIN), bot, vm, port, [pk[0], pk[1]]);
+    }
+    g.label(name, vm, 'target', 'brute-force', 'inbound');
+  }
+  for (const [style, port] of [
+    ['cloud', 22],
+    ['netflow', 3389],
+  ] as const) {
+    const name = `bastion-busy-${port}`;
+    const vm = g.vm(name);
+    const rng = g.info(
+      name,
+      style,
+      false,
+      `busy bastion on ${port}: 800 users log in 1-3 times over 30 min and work; 15% mistype once first`,
+      vm,
+    );
+    background(g, vm, style);
+    for (let u = 0; u < 800; u++) {
+      const user = g.ext(rng);
+      const n = rng.int(1, 3);
+      for (let k = 0; k < n; k++) {
+        const t = T0 + rng.range(MIN, 31 * MIN);
+        if (rng.chance(0.15)) loginSession(g, rng, style, t - rng.range(3 * SEC, 20 * SEC), user, vm, port, [12, 20]);
+        const cPk = rng.int(80, 3000);
+        w.tcp(style, t, user, vm, g.eph(rng), port, {
+          outcome: 'ok',
+          cPk,
+          cB: cPk * rng.int(70, 140),
+          sPk: cPk + rng.int(0, 200),
+          sB: cPk * rng.int(150, 900),
+          dur: rng.range(30 * SEC, 20 * MIN),
+        });
+      }
+    }
+  }
+  // Internal sweeps and a reflector's ordinary peers (issue 12, items 5 and 6): one case on the
+  // attacker, none on the VMs it merely touched or talks to as an ordinary client.
+  {
+    const a = g.vm('sweep-int');
+    const neighbours = Array.from({ length: 240 }, (_, k) => g.vm(`sweep-host-${k}`));
+    const full = g.vm('sweep-int-vertical');
+    const rng = g.info(
+      'sweep-int',
+      'netflow',
+      true,
+      'VM sweeps 240 neighbour VMs on 22, 445 and 3389 (one probe each) and scans 60 ports of one more',
+      a,
+      full,
+    );
+    g.info('sweep-int-touched', 'netflow', false, 'VMs the sweep touched with one probe per port', ...neighbours);
+    background(g, a, 'netflow', { inboundScans: false });
+    background(g, full, 'netflow', { inboundScans: false });
+    const t0 = at(rng);
+    [22, 445, 3389].forEach((port, p) =>
+      neighbours.forEach((v, k) =>
+        w.tcp('netflow', t0 + (p * 240 + k) * 250, a, v, g.eph(rng), port, {
+          outcome: rng.chance(0.1) ? 'rst' : 'noanswer',
+          cPk: 1,
+        }),
+      ),
+    );
+    for (let k = 0; k < 60; k++)
+      w.tcp('netflow', t0 + 20 * SEC + k * 700, a, full, 45678, 1 + k * 11, {
+        outcome: k % 20 === 0 ? 'halfopen' : 'rst',
+      });
+    g.label('sweep-int', a, 'source', 'port-scan', 'internal');
+    g.label('sweep-int', full, 'target', 'port-scan', 'internal');
+  }
+  {
+    const refl = g.vm('amp-refl-dbclient');
+    const dbs = Array.from({ length: 6 }, (_, k) => g.vm(`amp-refl-db-${k}`));
+    const rng = g.info(
+      'amp-refl-dbclient',
+      'netflow',
+      true,
+      'an open resolver VM reflects spoofed queries onto an outside address; it is also a PostgreSQL client of 6 VMs',
+      refl,
+    );
+    g.info('amp-refl-db', 'netflow', false, "the reflector's databases: ordinary PostgreSQL sessions", ...dbs);
+    background(g, refl, 'netflow');
+    for (const d of dbs) background(g, d, 'netflow');
+    const victim = g.ext(rng);
+    const t0 = at(rng);
+    for (let k = 0; k < 2500; k++)
+      w.udp('netflow', t0 + k * 20, victim, refl, rng.int(1024, 65535), 53, 1, 64, 2, rng.int(2800, 3000), 20);
+    // Pooled connections: a few long, heavy sessions per database a minute (heavier than the reflection).
+    for (let t = t0 - 2 * MIN; t < t0 + 4 * MIN; t += 20 * SEC)
+      for (const d of dbs)
+        w.tcp('netflow', t + rng.range(0, 1500), refl, d, g.eph(rng), 5432, {
+          outcome: 'ok',
+          cPk: rng.int(2000, 4000),
+          cB: rng.int(300_000, 800_000),
+          sPk: rng.int(3000, 6000),
+          sB: rng.int(2_000_000, 6_000_000),
+          dur: rng.range(15_000, 19_000),
+        });
+    g.label('amp-refl-dbclient', refl, 'source', 'amplification', 'outbound');
   }
 
   const vms = g.vms;

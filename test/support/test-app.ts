@@ -1,10 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig, type AppConfig, type Role } from '@sg/common';
+import { loadConfig, type AppConfig, type ProcessRole } from '@sg/common';
 import { createApp } from '../../apps/safeguards/src/create-app';
 import { createTestDatabase } from './test-db';
+import { ADMIN_TOKEN } from './http';
 import { TEST_REDIS_URL } from './test-env';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+export { ADMIN_TOKEN, api } from './http';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -20,31 +21,13 @@ export interface TestApp {
  * process on the same database.
  */
 export async function startTestApp(
-  opts: { roles?: Role[]; env?: Record<string, string>; databaseUrl?: string } = {},
+  opts: { roles?: ProcessRole[]; env?: Record<string, string>; databaseUrl?: string; port?: number } = {},
 ): Promise<TestApp> {
   const db = opts.databaseUrl ? null : await createTestDatabase();
   const databaseUrl = opts.databaseUrl ?? db!.url;
-  // Queues are private to the test database's processes, so suites running side by side on one
-  // Redis never take each other's jobs; a second process on the same database shares them.
-  const queuePrefix = `sgt:${new URL(databaseUrl).pathname.slice(1)}`;
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATABASE_URL: databaseUrl,
-    DATABASE_POOL_SIZE: '4',
-    REDIS_URL: TEST_REDIS_URL,
-    ADMIN_TOKEN,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    // Ephemeral ports, so suites running side by side never collide.
-    NETFLOW_PORT: '0',
-    SFLOW_PORT: '0',
-    INBOUND_SMTP_PORT: '0',
-    QUEUE_PREFIX: queuePrefix,
-    ...opts.env,
-  });
+  const config = testConfig(databaseUrl, opts.env);
   const app = await createApp(opts.roles ?? ['api', 'collector', 'worker'], config);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(opts.port ?? 0, '127.0.0.1');
   const addr = app.getHttpServer().address() as { port: number };
   return {
     app,
@@ -58,29 +41,29 @@ export async function startTestApp(
   };
 }
 
-/** fetch with the admin token (or the given one) and JSON handling. */
-export async function api(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  token: string | null = ADMIN_TOKEN,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers loosely
-): Promise<{ status: number; body: any }> {
-  const res = await fetch(base + path, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+/** The configuration of a test process on the given database (ephemeral ports, its own queues). */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
+  // Queues are private to the test database's processes, so suites running side by side on one
+  // Redis never take each other's jobs; a second process on the same database shares them.
+  const queuePrefix = `sgt:${new URL(databaseUrl).pathname.slice(1)}`;
+  // REDIS_CLUSTER from the environment (.ci/run sets it to run the queue tests on a local cluster)
+  // reaches the config as it does for the app; a suite with a Redis of its own (REDIS_URL) keeps it.
+  const cluster = process.env.REDIS_CLUSTER && !env.REDIS_URL ? { REDIS_CLUSTER: process.env.REDIS_CLUSTER } : {};
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: '4',
+    REDIS_URL: TEST_REDIS_URL,
+    ADMIN_TOKEN,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    // Ephemeral ports, so suites running side by side never collide.
+    NETFLOW_PORT: '0',
+    SFLOW_PORT: '0',
+    INBOUND_SMTP_PORT: '0',
+    QUEUE_PREFIX: queuePrefix,
+    ...cluster,
+    ...env,
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed };
 }

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, type Role } from '@sg/common';
+import { ConfigError, loadConfig, type ProcessRole } from '@sg/common';
 import { createApp } from './create-app';
 
 /**
  * Starts a process running the given roles (default: the ROLES variable, which defaults to all).
  * A bad configuration stops start-up with each bad variable named, before anything connects.
  */
-export async function bootstrap(roles?: Role[]): Promise<void> {
+export async function bootstrap(roles?: ProcessRole[]): Promise<void> {
   try {
     // A .env file beside the process is optional; real environment variables win.
     process.loadEnvFile?.('.env');

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { Role } from './role';
+import type { TokenRole } from './role';
 
 @Entity('api_tokens')
 export class ApiTokenEntity {
@@ -10,7 +10,7 @@ export class ApiTokenEntity {
   name!: string;
 
   @Column('text')
-  role!: Role;
+  role!: TokenRole;
 
   @Column('char', { name: 'token_hash', length: 64, select: false })
   tokenHash!: string;

@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainException, ErrorCode } from '@sg/common';
-import { Role } from './role';
+import { TokenRole } from './role';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 import { TokenService, type Principal } from './token.service';
 
@@ -22,7 +22,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets) ?? [];
+    const roles = this.reflector.getAllAndOverride<TokenRole[] | undefined>(ROLES_KEY, targets) ?? [];
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -30,7 +30,7 @@ export class AuthGuard implements CanActivate {
     const principal = await this.tokens.authenticate(m[1]);
     if (!principal) throw new DomainException(ErrorCode.UNAUTHENTICATED, 'invalid or revoked token');
     req.principal = principal;
-    if (principal.role === Role.ADMIN || roles.includes(principal.role)) return true;
+    if (principal.role === TokenRole.ADMIN || roles.includes(principal.role)) return true;
     throw new DomainException(ErrorCode.FORBIDDEN, roles.length ? `requires role ${roles.join(' or ')}` : 'admin only');
   }
 }

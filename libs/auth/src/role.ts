@@ -1,7 +1,8 @@
 /**
- * Who may do what. admin: everything, including tokens and inventory writes; responder: cases,
- * inventory reads, alerts; ingest: only the flow ingestion endpoints (for exporters and log shippers).
+ * An API token's role (a process's role is ProcessRole in @sg/common): who may do what.
+ * admin: everything, including tokens and inventory writes; responder: cases, inventory reads,
+ * alerts; ingest: only the flow ingestion endpoints (for exporters and log shippers).
  */
-export const Role = { ADMIN: 'admin', RESPONDER: 'responder', INGEST: 'ingest' } as const;
-export type Role = (typeof Role)[keyof typeof Role];
-export const ROLES: readonly Role[] = [Role.ADMIN, Role.RESPONDER, Role.INGEST];
+export const TokenRole = { ADMIN: 'admin', RESPONDER: 'responder', INGEST: 'ingest' } as const;
+export type TokenRole = (typeof TokenRole)[keyof typeof TokenRole];
+export const TOKEN_ROLES: readonly TokenRole[] = [TokenRole.ADMIN, TokenRole.RESPONDER, TokenRole.INGEST];

@@ -3,13 +3,13 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { APP_CONFIG, DomainException, type AppConfig } from '@sg/common';
 import { ApiTokenEntity } from './api-token.entity';
-import { Role } from './role';
+import { TokenRole } from './role';
 import { hashToken, newToken, sameHash } from './token-hash';
 
 export interface Principal {
   tokenId: string;
   name: string;
-  role: Role;
+  role: TokenRole;
 }
 
 const CACHE_MS = 30_000;
@@ -23,6 +23,7 @@ const CACHE_MS = 30_000;
 export class TokenService {
   private readonly adminHash: string | null;
   private readonly cache = new Map<string, { principal: Principal | null; until: number }>();
+  private readonly active = new Map<string, { active: boolean; until: number }>();
 
   constructor(
     @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
@@ -34,7 +35,7 @@ export class TokenService {
   async authenticate(token: string): Promise<Principal | null> {
     const hash = hashToken(token);
     if (this.adminHash && sameHash(hash, this.adminHash)) {
-      return { tokenId: 'bootstrap', name: 'ADMIN_TOKEN', role: Role.ADMIN };
+      return { tokenId: 'bootstrap', name: 'ADMIN_TOKEN', role: TokenRole.ADMIN };
     }
     const now = Date.now();
     const hit = this.cache.get(hash);
@@ -48,7 +49,7 @@ export class TokenService {
   }
 
   /** Creates a token; the plain token is returned once and never stored. */
-  async create(name: string, role: Role): Promise<{ id: string; name: string; role: Role; token: string }> {
+  async create(name: string, role: TokenRole): Promise<{ id: string; name: string; role: TokenRole; token: string }> {
     const token = newToken();
     const row = await this.tokens.save(this.tokens.create({ name, role, tokenHash: hashToken(token) }));
     return { id: row.id, name: row.name, role: row.role, token };
@@ -58,9 +59,26 @@ export class TokenService {
     return this.tokens.find({ order: { createdAt: 'ASC' } });
   }
 
+  /**
+   * Whether a token (by id) is still valid: what a session made from it (the console) checks on
+   * each request. The bootstrap admin is valid while ADMIN_TOKEN is set. Answers are cached like
+   * authenticate()'s, so a revoked token's sessions end within CACHE_MS (at once in this process).
+   */
+  async isActive(id: string): Promise<boolean> {
+    if (id === 'bootstrap') return !!this.adminHash;
+    const now = Date.now();
+    const hit = this.active.get(id);
+    if (hit && hit.until > now) return hit.active;
+    const active = await this.tokens.exists({ where: { id, revokedAt: IsNull() } });
+    if (this.active.size > 10_000) this.active.clear();
+    this.active.set(id, { active, until: now + CACHE_MS });
+    return active;
+  }
+
   async revoke(id: string): Promise<void> {
     const r = await this.tokens.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!r.affected) throw DomainException.notFound('token', id);
     this.cache.clear();
+    this.active.clear();
   }
 }

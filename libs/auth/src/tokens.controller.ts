@@ -2,18 +2,18 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } f
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ZodValidationPipe } from '@sg/common';
-import { Role, ROLES } from './role';
+import { TokenRole, TOKEN_ROLES } from './role';
 import { Roles } from './roles.decorator';
 import { TokenService } from './token.service';
 
 const createTokenSchema = z.strictObject({
   name: z.string().min(1).max(100),
-  role: z.enum(ROLES as [Role, ...Role[]]),
+  role: z.enum(TOKEN_ROLES as [TokenRole, ...TokenRole[]]),
 });
 
 @ApiTags('tokens')
 @ApiBearerAuth()
-@Roles(Role.ADMIN)
+@Roles(TokenRole.ADMIN)
 @Controller('api/v1/tokens')
 export class TokensController {
   constructor(private readonly tokens: TokenService) {}

@@ -1,28 +1,27 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DeploymentControlModule } from '@sg/deployment-control';
-import { MailCaseNotifier } from '@sg/mail';
-import { CaseActionsService } from './case-actions.service';
-import { CaseEscalationService } from './case-escalation.service';
-import { CaseFindingEntity } from './case-finding.entity';
-import { CaseNotices } from './case-notices.service';
-import { CASE_NOTIFIER } from './case-notifier';
-import { CasePolicy } from './case-policy';
-import { CaseQueryService } from './case-query.service';
-import { CaseReplyHandler } from './case-reply-handler';
-import { CaseScheduler } from './case-scheduler.service';
-import { CaseTimelineEntryEntity } from './case-timeline-entry.entity';
-import { CaseTransitions } from './case-transitions.service';
-import { CaseEntity } from './case.entity';
-import { CaseRepository } from './case.repository';
-import { CustomerActionsService } from './customer-actions.service';
-import { OpenCaseService } from './open-case.service';
-import { SuppressionRulesModule } from './suppression-rules.module';
+import { CaseActionsService } from './domain/case-actions.service';
+import { CaseBoardService } from './domain/case-board.service';
+import { CaseEscalationService } from './domain/case-escalation.service';
+import { CaseFindingEntity } from './persistence/case-finding.entity';
+import { CaseNotices } from './domain/case-notices.service';
+import { CasePolicy } from './domain/case-policy';
+import { CaseQueryService } from './domain/case-query.service';
+import { CaseScheduler } from './domain/case-scheduler.service';
+import { CaseTimelineEntryEntity } from './persistence/case-timeline-entry.entity';
+import { CaseTransitions } from './domain/case-transitions.service';
+import { CaseEntity } from './persistence/case.entity';
+import { CaseRepository } from './persistence/case.repository';
+import { CustomerActionsService } from './domain/customer-actions.service';
+import { LoggingCaseNotifier } from './domain/logging-case-notifier';
+import { OpenCaseService } from './domain/open-case.service';
+import { SuppressionRulesModule } from '@sg/suppression';
 
 /**
  * Cases: entities, state machine, services. No HTTP and no queue consumers here (CasesApiModule and
- * CasesWorkerModule add those per role). CASE_NOTIFIER defaults to a logger; the mail module
- * replaces this provider with the real notifier (see libs/cases/README.md).
+ * CasesWorkerModule add those per role). Notices go to CASE_NOTIFIER when a bridge provides it
+ * (@sg/case-mail's global CaseMailModule, by e-mail), else to LoggingCaseNotifier. Cases never imports mail.
  */
 @Module({
   imports: [
@@ -36,17 +35,16 @@ import { SuppressionRulesModule } from './suppression-rules.module';
     CaseTransitions,
     CaseScheduler,
     CaseNotices,
-    // Owners hear of their cases by e-mail (LoggingCaseNotifier is the mail-less fallback).
-    { provide: CASE_NOTIFIER, useExisting: MailCaseNotifier },
+    LoggingCaseNotifier,
     OpenCaseService,
     CaseEscalationService,
     CaseActionsService,
     CustomerActionsService,
     CaseQueryService,
-    CaseReplyHandler,
+    CaseBoardService,
   ],
   exports: [
-    CASE_NOTIFIER,
+    CaseBoardService,
     CasePolicy,
     CaseScheduler,
     CaseNotices,

@@ -1,4 +1,5 @@
 export * from './ip';
+export * from './customer-link';
 export * from './config/duration';
 export * from './config/app-config';
 export * from './config/config.module';
@@ -7,3 +8,4 @@ export * from './errors/domain.exception';
 export * from './errors/all-exceptions.filter';
 export * from './validation/zod-body';
 export * from './validation/zod-validation.pipe';
+export * from './http/upload-stream';

@@ -16,18 +16,10 @@ export interface NewDeploymentAction {
   requestedBy: string;
 }
 
-/** deployment_actions, plus the one read-only look at the inventory this domain needs: a deployment's VMs. */
+/** deployment_actions. */
 @Injectable()
 export class DeploymentActionRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  /** The deployment's VMs, read-only from the inventory tables (the request names them all). */
-  async vmIdsOf(m: EntityManager, deploymentId: string): Promise<string[]> {
-    const rows: { id: string }[] = await m.query(`SELECT id FROM vms WHERE deployment_id = $1 ORDER BY id`, [
-      deploymentId,
-    ]);
-    return rows.map((r) => r.id);
-  }
 
   /** Inserts once per (case, action, seq); a repeated call returns the row already stored. */
   async insertOnce(m: EntityManager, a: NewDeploymentAction): Promise<DeploymentActionEntity> {

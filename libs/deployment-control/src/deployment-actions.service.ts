@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { InventoryQueryService } from '@sg/inventory';
 import type { DeploymentActionEntity } from './deployment-action.entity';
 import { DeploymentActionRepository } from './deployment-action.repository';
 import {
@@ -29,6 +30,7 @@ export interface PrepareAction {
 export class DeploymentActionsService {
   constructor(
     private readonly repo: DeploymentActionRepository,
+    private readonly inventory: InventoryQueryService,
     @Inject(DEPLOYMENT_CONTROL_PROVIDER) private readonly provider: DeploymentControlProvider,
   ) {}
 
@@ -38,7 +40,8 @@ export class DeploymentActionsService {
 
   /** Stores the request with its Idempotency-Key. Idempotent per (case, action, seq). */
   async prepare(m: EntityManager, p: PrepareAction): Promise<DeploymentActionEntity> {
-    const found = await this.repo.vmIdsOf(m, p.deploymentId);
+    // The request names every VM of the deployment (inventory's, read in this transaction).
+    const found = await this.inventory.vmIdsOfDeployment(p.deploymentId, m);
     const vmIds = found.length ? found : [...p.fallbackVmIds].sort();
     const requestedAt = p.requestedAt ?? new Date();
     const body = JSON.stringify({

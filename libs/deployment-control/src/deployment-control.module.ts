@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@sg/common';
+import { InventoryQueryModule } from '@sg/inventory';
 import { DeploymentActionEntity } from './deployment-action.entity';
 import { DeploymentActionRepository } from './deployment-action.repository';
 import { DeploymentActionsService } from './deployment-actions.service';
@@ -14,7 +15,7 @@ import { WebhookProvider } from './webhook.provider';
  * in @sg/escalation.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([DeploymentActionEntity])],
+  imports: [TypeOrmModule.forFeature([DeploymentActionEntity]), InventoryQueryModule],
   providers: [
     DeploymentActionRepository,
     DeploymentActionsService,

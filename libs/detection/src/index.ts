@@ -12,4 +12,5 @@ export * from './nest/detection.service';
 export * from './nest/findings-publisher';
 export * from './nest/detection.module';
 export * from './nest/suppression-sync.service';
+export * from './nest/live-recheck-responder';
 export * from './threaded/detection-thread';

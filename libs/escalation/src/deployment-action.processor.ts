@@ -1,13 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '@sg/common';
 import { CaseEscalationService } from '@sg/cases';
-import { settleWorkerConnections } from '@sg/queues';
 import { DeploymentActionsService } from '@sg/deployment-control';
-import { QueueName, QueueService } from '@sg/queues';
-
-const actionJob = z.object({ caseId: z.uuid(), actionId: z.uuid() });
+import { parseJob, QueueName, QueueService, settleWorkerConnections } from '@sg/queues';
 
 /** How long shutdown waits for a control-plane call in flight (it has its own time-out) before giving up on it. */
 const CLOSE_GRACE_MS = 30_000;
@@ -68,12 +64,8 @@ export class DeploymentActionProcessor implements OnApplicationBootstrap, OnAppl
   }
 
   async process(job: Job, _token?: string): Promise<string> {
-    if (job.name !== 'deployment.shutdown' && job.name !== 'deployment.restart') {
-      throw new UnrecoverableError(`unknown job ${job.name} on the deployment-control queue`);
-    }
-    const parsed = actionJob.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`bad ${job.name} job: ${parsed.error.issues[0].message}`);
-    const { caseId, actionId } = parsed.data;
+    // Shutdown and restart carry the same payload: the stored request says which it is.
+    const { caseId, actionId } = parseJob(QueueName.DEPLOYMENT_CONTROL, job).data;
 
     const claim = await this.cases.claimAction(caseId, actionId);
     if (!claim.proceed) {

@@ -1,24 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { BeforeApplicationShutdown } from '@nestjs/common';
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { z } from 'zod';
-import { settleWorkerConnections } from '@sg/queues';
-import { QueueName } from '@sg/queues';
+import { DelayedError, type Job } from 'bullmq';
+import { parseJob, QueueName, settleWorkerConnections } from '@sg/queues';
 import { EscalationService } from './escalation.service';
-
-const deadlineJob = z.object({
-  caseId: z.uuid(),
-  deadlineAt: z.iso.datetime({ offset: true }),
-  round: z.number().int().min(0),
-});
-const reminderJob = z.object({ caseId: z.uuid(), remindAt: z.iso.datetime({ offset: true }) });
-const recheckJob = z.object({ caseId: z.uuid(), reason: z.string() });
-
-function parse<T extends z.ZodType>(schema: T, job: Job): z.output<T> {
-  const r = schema.safeParse(job.data);
-  if (!r.success) throw new UnrecoverableError(`bad ${job.name} job: ${r.error.issues[0].message}`);
-  return r.data;
-}
 
 /**
  * The "escalation" queue: deadlines, reminders, early re-checks. Outcomes: a stale or settled job
@@ -38,9 +22,10 @@ export class EscalationProcessor extends WorkerHost implements BeforeApplication
   }
 
   async process(job: Job, token?: string): Promise<string> {
-    switch (job.name) {
+    const parsed = parseJob(QueueName.ESCALATION, job);
+    switch (parsed.name) {
       case 'escalation.deadline': {
-        const d = parse(deadlineJob, job);
+        const d = parsed.data;
         const deadlineMs = Date.parse(d.deadlineAt);
         const outcome = await this.escalation.deadline(
           d.caseId,
@@ -53,14 +38,10 @@ export class EscalationProcessor extends WorkerHost implements BeforeApplication
         }
         return outcome;
       }
-      case 'escalation.reminder': {
-        const r = parse(reminderJob, job);
-        return this.escalation.reminder(r.caseId, Date.parse(r.remindAt));
-      }
+      case 'escalation.reminder':
+        return this.escalation.reminder(parsed.data.caseId, Date.parse(parsed.data.remindAt));
       case 'escalation.recheck':
-        return this.escalation.recheck(parse(recheckJob, job).caseId);
-      default:
-        throw new UnrecoverableError(`unknown job ${job.name} on the escalation queue`);
+        return this.escalation.recheck(parsed.data.caseId);
     }
   }
 }

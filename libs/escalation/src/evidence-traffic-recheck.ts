@@ -3,10 +3,10 @@ import { CaseQueryService } from '@sg/cases';
 import type { TrafficRecheck, TrafficRecheckQuery, TrafficRecheckResult } from './traffic-recheck';
 
 /**
- * The default re-check until detection provides one: the traffic counts as still active when the
+ * The re-check from the case's own evidence (no live re-check exists yet): the traffic counts as still active when the
  * open case's latest finding was seen (event time) within the window. It cannot tell a pattern
  * that stopped a minute ago from one that goes on, so with it a shutdown may follow traffic that
- * ended less than RECHECK_WINDOW before the deadline — detection's re-check looks at live flows.
+ * ended less than RECHECK_WINDOW before the deadline; a live re-check would look at current flows.
  */
 @Injectable()
 export class EvidenceTrafficRecheck implements TrafficRecheck {

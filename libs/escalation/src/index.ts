@@ -1,5 +1,6 @@
 export * from './traffic-recheck';
 export * from './evidence-traffic-recheck';
+export * from './live-traffic-recheck';
 export * from './escalation.service';
 export * from './escalation-sweep.service';
 export * from './escalation.processor';

@@ -16,8 +16,8 @@ export interface TrafficRecheckResult {
 }
 
 /**
- * The last look before a shutdown. Detection implements it from its live windows; the default
- * (EvidenceTrafficRecheck) answers from the case's own evidence.
+ * The last look before a shutdown. LiveTrafficRecheck asks detection's live windows (in whichever
+ * process runs detection) and falls back on EvidenceTrafficRecheck, the case's own evidence.
  */
 export interface TrafficRecheck {
   recheck(query: TrafficRecheckQuery): Promise<TrafficRecheckResult>;

@@ -62,6 +62,18 @@ export class FlowBatch {
   source: FlowSource = FlowSource.NETFLOW_V5;
   /** The exporter's address, or the uploader's identity for HTTP ingestion. */
   exporter = '';
+  /**
+   * The flow-bus partition the records came from (-1: not from the bus). A detector analyses
+   * only the VM ends of a record whose own partition this is (DetectionEngine.setBusPartitions),
+   * so a VM-to-VM record that reaches it through both VMs' partitions counts once per end.
+   */
+  busPartition = -1;
+  /**
+   * Event time (ms) that every input going on together with this batch's has reached (HTTP
+   * uploads side by side: the slowest one's), or 0 when the producer does not say (UDP): detection
+   * moves its clock no further than this, so one input running ahead closes no window of another.
+   */
+  watermarkMs = 0;
 
   readonly startMs: Float64Array;
   readonly endMs: Float64Array;

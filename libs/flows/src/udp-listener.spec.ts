@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { DecodeStats } from './decode-stats';
-import { UdpListener } from './udp-listener';
+import { reusePortProblem, UdpListener } from './udp-listener';
 
 function send(port: number, host: string, payloads: Buffer[]): Promise<void> {
   const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
@@ -73,5 +73,21 @@ describe('UdpListener', () => {
     const b = new UdpListener({ port: a.port, host: '127.0.0.1', onMessage: () => {} });
     await expect(b.start()).rejects.toThrow();
     await a.stop();
+  });
+
+  it('with reusePort: shares the port where the runtime has SO_REUSEPORT, else start() refuses and binds nothing', async () => {
+    const a = new UdpListener({ port: 0, host: '127.0.0.1', reusePort: true, onMessage: () => {} });
+    const problem = reusePortProblem();
+    if (problem) {
+      await expect(a.start()).rejects.toThrow(`cannot share UDP port 0: ${problem}`);
+      expect(a.port).toBe(0);
+      return;
+    }
+    await a.start();
+    const b = new UdpListener({ port: a.port, host: '127.0.0.1', reusePort: true, onMessage: () => {} });
+    await b.start();
+    expect(b.port).toBe(a.port);
+    await a.stop();
+    await b.stop();
   });
 });

@@ -17,6 +17,13 @@ export interface UdpListenerOptions {
    * (raising it with `sysctl -w net.core.rmem_max=...` is the operator's job).
    */
   recvBufferSize?: number;
+  /**
+   * Bind with SO_REUSEPORT, so several processes share the port and the kernel spreads datagrams
+   * over them by a hash of the source and destination address and port (an exporter with a fixed
+   * source port stays on one socket while the set of sockets does not change). start() refuses
+   * when the runtime cannot (reusePortProblem): it never falls back to a port of its own.
+   */
+  reusePort?: boolean;
   /** Called for every datagram with the sender's address (IPv4-mapped IPv6 shown as IPv4). */
   onMessage: (msg: Buffer, exporter: string) => void;
   /** Called every `tickMs` while running and once on stop: flush batches, expire state. */
@@ -35,6 +42,26 @@ export const DEFAULT_RECV_BUFFER_SIZE = 32 * 1024 * 1024;
 export const DEFAULT_TICK_MS = 50;
 
 const silent: UdpListenerLogger = { log: () => {}, warn: () => {} };
+
+/** Platforms whose SO_REUSEPORT spreads datagrams over the sockets (Node's dgram docs); macOS's does not. */
+const REUSE_PORT_PLATFORMS = new Set(['linux', 'freebsd', 'sunos', 'aix']);
+
+/**
+ * Why `reusePort` cannot be had here, or null when it can: dgram's `reusePort` exists from Node
+ * 22.12 and 23.1 (older versions ignore the option, and a second process would then fail to bind
+ * or, with SO_REUSEADDR, silently take all of one port's datagrams).
+ */
+export function reusePortProblem(
+  nodeVersion: string = process.versions.node,
+  platform: string = process.platform,
+): string | null {
+  const [major, minor] = nodeVersion.split('.').map(Number);
+  const hasOption = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+  if (!hasOption) return `Node.js ${nodeVersion} has no SO_REUSEPORT for UDP (it needs 22.12+ or 23.1+)`;
+  if (!REUSE_PORT_PLATFORMS.has(platform))
+    return `SO_REUSEPORT does not spread UDP datagrams over processes on ${platform} (Linux, FreeBSD, Solaris, AIX do)`;
+  return null;
+}
 
 /**
  * A UDP socket that feeds every datagram to a handler. The handler never takes the socket down:
@@ -65,6 +92,8 @@ export class UdpListener {
 
   async start(): Promise<void> {
     if (this.socket) return;
+    const problem = this.options.reusePort ? reusePortProblem() : null;
+    if (problem) throw new Error(`cannot share UDP port ${this.options.port}: ${problem}`);
     const host = this.options.host ?? '::';
     try {
       this.socket = await this.bind(isIPv4(host) ? 'udp4' : 'udp6', host);
@@ -77,7 +106,7 @@ export class UdpListener {
     this.grantedRecvBufferSize = this.socket.getRecvBufferSize();
     const a = this.socket.address();
     this.logger.log(
-      `UDP listener on ${a.address}:${a.port}: receive buffer ${this.grantedRecvBufferSize} bytes granted, ${requested} requested`,
+      `UDP listener on ${a.address}:${a.port}${this.options.reusePort ? ' (SO_REUSEPORT)' : ''}: receive buffer ${this.grantedRecvBufferSize} bytes granted, ${requested} requested`,
     );
     // Linux doubles the figure it reports, so anything under the request means it was capped.
     if (this.grantedRecvBufferSize < requested) {
@@ -105,7 +134,9 @@ export class UdpListener {
 
   private bind(type: 'udp4' | 'udp6', host: string): Promise<Socket> {
     const requested = this.options.recvBufferSize ?? DEFAULT_RECV_BUFFER_SIZE;
-    const socket = createSocket({ type, ipv6Only: false, recvBufferSize: requested, reuseAddr: false });
+    // `reusePort` is typed from Node 22.12 on; older runtimes are refused in start().
+    const reuse = this.options.reusePort ? ({ reusePort: true } as object) : {};
+    const socket = createSocket({ type, ipv6Only: false, recvBufferSize: requested, reuseAddr: false, ...reuse });
     return new Promise<Socket>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.close();

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
 import { DomainException, ErrorCode } from '@sg/common';
+import { rawQuery } from '@sg/db';
 import { DeploymentEntity } from './deployment.entity';
 import { InventoryService, flattenAddresses } from './inventory.service';
 import type { AddressInput, DeploymentInput, ListQuery, SubscriptionInput, VmInput } from './inventory.schemas';
@@ -10,20 +12,36 @@ import { VmEntity } from './vm.entity';
 
 type Patch<T> = Partial<T>;
 
+/** One interval during which a VM held an address, with its owners. */
+export interface AddressHolder {
+  vmId: string;
+  vmName: string;
+  deploymentId: string;
+  deploymentName: string;
+  subscriptionId: string;
+  subscriptionName: string;
+  contacts: string[];
+  from: Date | null;
+  to: Date | null;
+}
+
 /** Plain create/read/update/delete of inventory rows; writes go through InventoryService.write. */
 @Injectable()
 export class InventoryCrudService {
   constructor(
-    private readonly ds: DataSource,
     private readonly inventory: InventoryService,
+    @InjectRepository(SubscriptionEntity) private readonly subscriptions: Repository<SubscriptionEntity>,
+    @InjectRepository(DeploymentEntity) private readonly deployments: Repository<DeploymentEntity>,
+    @InjectRepository(VmEntity) private readonly vms: Repository<VmEntity>,
+    @InjectRepository(VmAddressEntity) private readonly vmAddresses: Repository<VmAddressEntity>,
   ) {}
 
   listSubscriptions(q: ListQuery) {
-    return this.ds.getRepository(SubscriptionEntity).find({ order: { id: 'ASC' }, take: q.limit, skip: q.offset });
+    return this.subscriptions.find({ order: { id: 'ASC' }, take: q.limit, skip: q.offset });
   }
 
   async getSubscription(id: string) {
-    return (await this.ds.getRepository(SubscriptionEntity).findOneBy({ id })) ?? notFound('subscription', id);
+    return (await this.subscriptions.findOneBy({ id })) ?? notFound('subscription', id);
   }
 
   createSubscription(input: SubscriptionInput) {
@@ -53,7 +71,7 @@ export class InventoryCrudService {
   }
 
   listDeployments(q: ListQuery) {
-    return this.ds.getRepository(DeploymentEntity).find({
+    return this.deployments.find({
       where: q.subscriptionId ? { subscriptionId: q.subscriptionId } : {},
       order: { id: 'ASC' },
       take: q.limit,
@@ -62,7 +80,7 @@ export class InventoryCrudService {
   }
 
   async getDeployment(id: string) {
-    return (await this.ds.getRepository(DeploymentEntity).findOneBy({ id })) ?? notFound('deployment', id);
+    return (await this.deployments.findOneBy({ id })) ?? notFound('deployment', id);
   }
 
   createDeployment(input: DeploymentInput) {
@@ -97,7 +115,7 @@ export class InventoryCrudService {
   }
 
   listVms(q: ListQuery) {
-    return this.ds.getRepository(VmEntity).find({
+    return this.vms.find({
       where: q.deploymentId ? { deploymentId: q.deploymentId } : {},
       order: { id: 'ASC' },
       take: q.limit,
@@ -106,8 +124,8 @@ export class InventoryCrudService {
   }
 
   async getVm(id: string) {
-    const vm = (await this.ds.getRepository(VmEntity).findOneBy({ id })) ?? notFound('vm', id);
-    const addresses = await this.ds.getRepository(VmAddressEntity).find({ where: { vmId: id }, order: { id: 'ASC' } });
+    const vm = (await this.vms.findOneBy({ id })) ?? notFound('vm', id);
+    const addresses = await this.vmAddresses.find({ where: { vmId: id }, order: { id: 'ASC' } });
     return { ...vm, addresses: addresses.map(addressView) };
   }
 
@@ -173,6 +191,23 @@ export class InventoryCrudService {
       row.validTo = to ? new Date(to) : null;
       return { value: addressView(await m.save(row)), changed: true };
     });
+  }
+
+  /**
+   * Every holder of an address over time, newest first, with its VM, deployment and subscription
+   * (owner contacts): the abuse desk's "who held this address?" (vm_addresses' (ip) index).
+   */
+  addressHistory(ip: string): Promise<AddressHolder[]> {
+    return rawQuery<AddressHolder>(
+      this.vmAddresses.manager,
+      `SELECT a.vm_id AS "vmId", v.name AS "vmName", v.deployment_id AS "deploymentId", d.name AS "deploymentName",
+              d.subscription_id AS "subscriptionId", s.name AS "subscriptionName", s.contacts,
+              a.valid_from AS "from", a.valid_to AS "to"
+         FROM vm_addresses a JOIN vms v ON v.id = a.vm_id JOIN deployments d ON d.id = v.deployment_id
+         JOIN subscriptions s ON s.id = d.subscription_id
+        WHERE a.ip = $1::inet ORDER BY a.valid_from DESC NULLS LAST, a.id DESC LIMIT 100`,
+      [ip],
+    );
   }
 
   deleteAddress(vmId: string, addressId: string) {

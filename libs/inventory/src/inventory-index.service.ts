@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { APP_CONFIG, parseIPv4, parseIPv6, PrefixSet, type AppConfig } from '@sg/common';
-import { listenForChanges } from '@sg/queues';
+import { listenForChanges, type RedisClient } from '@sg/queues';
 import { AddressIndex, AddressIndexBuilder } from './address-index';
 import { InventoryRepository } from './inventory.repository';
 import { VmRegistry } from './vm-registry';
@@ -31,7 +30,7 @@ export class InventoryIndexService implements OnModuleInit, OnApplicationShutdow
   private loadedVersion = -1;
   private reloading: Promise<void> | null = null;
   private reloadAgain = false;
-  private subscriber: Redis | null = null;
+  private subscriber: RedisClient | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -43,7 +42,7 @@ export class InventoryIndexService implements OnModuleInit, OnApplicationShutdow
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    const notices = listenForChanges(this.cfg.REDIS_URL, 'safeguards-inventory-sub', INVENTORY_CHANGED_CHANNEL, {
+    const notices = listenForChanges(this.cfg, 'safeguards-inventory-sub', INVENTORY_CHANGED_CHANNEL, {
       onNotice: (version) => {
         if (Number(version) > this.loadedVersion) void this.reload();
       },

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { DomainException, ZodValidationPipe } from '@sg/common';
-import { Role, Roles } from '@sg/auth';
+import { TokenRole, Roles } from '@sg/auth';
 import { InventoryCrudService } from './inventory-crud.service';
 import { InventoryIndexService } from './inventory-index.service';
 import { InventoryService } from './inventory.service';
@@ -36,7 +36,7 @@ export class InventoryController {
 
   @Post('inventory/import')
   @HttpCode(200)
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiOperation({ summary: 'Idempotent bulk upsert of subscriptions, deployments, VMs and their addresses' })
   @ApiBody(schema(importSchema))
   import(@body(importSchema) input: z.output<typeof importSchema>) {
@@ -44,7 +44,7 @@ export class InventoryController {
   }
 
   @Get('addresses/:ip/owner')
-  @Roles(Role.RESPONDER)
+  @Roles(TokenRole.RESPONDER)
   @ApiOperation({ summary: 'Which VM held this address at a time (default now)' })
   owner(@Param('ip') ip: string, @Query('at') at?: string) {
     const t = at === undefined ? Date.now() : Date.parse(at);
@@ -56,26 +56,26 @@ export class InventoryController {
   }
 
   @Get('subscriptions')
-  @Roles(Role.RESPONDER)
+  @Roles(TokenRole.RESPONDER)
   listSubscriptions(@list() q: ListQuery) {
     return this.crud.listSubscriptions(q);
   }
 
   @Post('subscriptions')
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiBody(schema(subscriptionInputSchema))
   createSubscription(@body(subscriptionInputSchema) input: z.output<typeof subscriptionInputSchema>) {
     return this.crud.createSubscription(input);
   }
 
   @Get('subscriptions/:id')
-  @Roles(Role.RESPONDER)
+  @Roles(TokenRole.RESPONDER)
   getSubscription(@Param('id') id: string) {
     return this.crud.getSubscription(id);
   }
 
   @Patch('subscriptions/:id')
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiBody(schema(subscriptionPatchSchema))
   updateSubscription(
     @Param('id') id: string,
@@ -86,32 +86,32 @@ export class InventoryController {
 
   @Delete('subscriptions/:id')
   @HttpCode(204)
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   async deleteSubscription(@Param('id') id: string): Promise<void> {
     await this.crud.deleteSubscription(id);
   }
 
   @Get('deployments')
-  @Roles(Role.RESPONDER)
+  @Roles(TokenRole.RESPONDER)
   listDeployments(@list() q: ListQuery) {
     return this.crud.listDeployments(q);
   }
 
   @Post('deployments')
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiBody(schema(deploymentInputSchema))
   createDeployment(@body(deploymentInputSchema) input: z.output<typeof deploymentInputSchema>) {
     return this.crud.createDeployment(input);
   }
 
   @Get('deployments/:id')
-  @Roles(Role.RESPONDER)
+  @Roles(TokenRole.RESPONDER)
   getDeployment(@Param('id') id: string) {
     return this.crud.getDeployment(id);
   }
 
   @Patch('deployments/:id')
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiBody(schema(deploymentPatchSchema))
   updateDeployment(
     @Param('id') id: string,
@@ -122,32 +122,32 @@ export class InventoryController {
 
   @Delete('deployments/:id')
   @HttpCode(204)
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   async deleteDeployment(@Param('id') id: string): Promise<void> {
     await this.crud.deleteDeployment(id);
   }
 
   @Get('vms')
-  @Roles(Role.RESPONDER)
+  @Roles(TokenRole.RESPONDER)
   listVms(@list() q: ListQuery) {
     return this.crud.listVms(q);
   }
 
   @Post('vms')
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiBody(schema(vmInputSchema))
   createVm(@body(vmInputSchema) input: z.output<typeof vmInputSchema>) {
     return this.crud.createVm(input);
   }
 
   @Get('vms/:id')
-  @Roles(Role.RESPONDER)
+  @Roles(TokenRole.RESPONDER)
   getVm(@Param('id') id: string) {
     return this.crud.getVm(id);
   }
 
   @Patch('vms/:id')
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiBody(schema(vmPatchSchema))
   updateVm(@Param('id') id: string, @body(vmPatchSchema) patch: z.output<typeof vmPatchSchema>) {
     return this.crud.updateVm(id, patch);
@@ -155,20 +155,20 @@ export class InventoryController {
 
   @Delete('vms/:id')
   @HttpCode(204)
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   async deleteVm(@Param('id') id: string): Promise<void> {
     await this.crud.deleteVm(id);
   }
 
   @Post('vms/:id/addresses')
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiBody(schema(addressInputSchema))
   addAddress(@Param('id') id: string, @body(addressInputSchema) input: z.output<typeof addressInputSchema>) {
     return this.crud.addAddress(id, input);
   }
 
   @Patch('vms/:id/addresses/:addressId')
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   @ApiBody(schema(addressPatchSchema))
   updateAddress(
     @Param('id') id: string,
@@ -180,7 +180,7 @@ export class InventoryController {
 
   @Delete('vms/:id/addresses/:addressId')
   @HttpCode(204)
-  @Roles(Role.ADMIN)
+  @Roles(TokenRole.ADMIN)
   async deleteAddress(@Param('id') id: string, @Param('addressId') addressId: string): Promise<void> {
     await this.crud.deleteAddress(id, addressIdOf(addressId));
   }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { rawQuery } from '@sg/db';
 import type { DeploymentInput, SubscriptionInput, VmInput } from './inventory.schemas';
+import { VmEntity } from './vm.entity';
 
 export interface UpsertCounts {
   created: number;
@@ -163,6 +165,32 @@ export class InventoryRepository {
       );
       return { version: Number(v[0].version), rows };
     });
+  }
+
+  /** Names of a VM, its deployment and its subscription, and the subscription's contacts (nulls where unknown). */
+  async ownerNames(
+    ref: { vmId: string; deploymentId: string; subscriptionId: string },
+    m: EntityManager = this.ds.manager,
+  ): Promise<{ vm: string | null; dep: string | null; sub: string | null; contacts: string[] | null }> {
+    const rows = await rawQuery<{
+      vm: string | null;
+      dep: string | null;
+      sub: string | null;
+      contacts: string[] | null;
+    }>(
+      m,
+      `SELECT (SELECT name FROM vms WHERE id = $1) AS vm, (SELECT name FROM deployments WHERE id = $2) AS dep,
+              s.name AS sub, s.contacts
+         FROM (SELECT 1) x LEFT JOIN subscriptions s ON s.id = $3`,
+      [ref.vmId, ref.deploymentId, ref.subscriptionId],
+    );
+    return rows[0] ?? { vm: null, dep: null, sub: null, contacts: null };
+  }
+
+  /** Ids of a deployment's VMs, sorted. */
+  async vmIdsOfDeployment(deploymentId: string, m: EntityManager = this.ds.manager): Promise<string[]> {
+    const rows = await m.find(VmEntity, { select: { id: true }, where: { deploymentId }, order: { id: 'ASC' } });
+    return rows.map((r) => r.id);
   }
 }
 

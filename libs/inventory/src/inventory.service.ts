@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { DomainException, ErrorCode, formatIPv6, parseIPv6, type FieldError } from '@sg/common';
-import { REDIS } from '@sg/queues';
+import { REDIS, type RedisClient } from '@sg/queues';
 import type { EntityManager } from 'typeorm';
 import { INVENTORY_CHANGED_CHANNEL, InventoryIndexService } from './inventory-index.service';
 import { InventoryRepository, type FlatAddress, type UpsertCounts } from './inventory.repository';
@@ -25,7 +24,7 @@ export class InventoryService {
   constructor(
     private readonly repo: InventoryRepository,
     private readonly index: InventoryIndexService,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   async import(input: InventoryImport): Promise<ImportResult> {

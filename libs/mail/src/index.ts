@@ -32,5 +32,5 @@ export type { ExtensionDeniedModel } from './templates/extension-denied.template
 export type { ExceptionReceivedModel } from './templates/exception-received.template';
 export type { ExceptionApprovedModel } from './templates/exception-approved.template';
 export type { ExceptionRejectedModel } from './templates/exception-rejected.template';
-export * from './outbound/mail-case-notifier';
 export * from './inbound/logging-reply-handler';
+export * from './mail-history.reader';

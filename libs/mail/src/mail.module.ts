@@ -7,7 +7,6 @@ import { InboundMessageRepository } from './inbound/inbound-message.repository';
 import { LoggingReplyHandler } from './inbound/logging-reply-handler';
 import { OutboxCaseDirectory } from './inbound/outbox-case-directory';
 import { REPLY_HANDLER, type ReplyHandler } from './inbound/reply-handler';
-import { MailCaseNotifier } from './outbound/mail-case-notifier';
 import { MailThreadEntity } from './outbound/mail-thread.entity';
 import { MailThreadRepository } from './outbound/mail-thread.repository';
 import { OutboxEntity } from './outbound/outbox.entity';
@@ -18,27 +17,27 @@ import { RecipientStateRepository } from './outbound/recipient-state.repository'
 import { TemplateRenderer } from './templates/template-renderer';
 
 export interface MailModuleOptions {
-  /** Modules the ports' implementations need (e.g. the cases module). */
+  /** Modules the ports' implementations need (e.g. the cases module, for @sg/case-mail's reply handler). */
   imports?: ModuleMetadata['imports'];
   /** Replaces the default CaseDirectory (mail's own threads). */
   caseDirectory?: Type<CaseDirectory>;
-  /** Replaces the default ReplyHandler (a log line). */
+  /** Replaces the default ReplyHandler (LoggingReplyHandler, a log line). */
   replyHandler?: Type<ReplyHandler>;
 }
 
 /**
  * Mail for any role: templates, the outbox (OutboxService.enqueue), and the reading of replies
  * (InboundMailService). No queue consumer, SMTP listener or tick here: MailWorkerModule adds
- * those to the worker role. The two ports default to mail's own implementations; the cases
- * module provides its own through forRoot when it is wired in.
+ * those to the worker role. The two ports default to mail's own implementations; a bridge
+ * (@sg/case-mail) passes its own through forRoot. Mail never imports cases.
  */
 @Module({})
 export class MailModule {
   static forRoot(options: MailModuleOptions = {}): DynamicModule {
     return {
       module: MailModule,
-      // One instance per application, shared by every role (cases send notices through it, the
-      // worker's SMTP receiver hands replies to the same REPLY_HANDLER the cases module registers with).
+      // One instance per application, shared by every role (notices are queued through it, the
+      // worker's SMTP receiver hands replies to the REPLY_HANDLER given here).
       global: true,
       imports: [
         TypeOrmModule.forFeature([OutboxEntity, MailThreadEntity, RecipientStateEntity, InboundMessageEntity]),
@@ -52,7 +51,6 @@ export class MailModule {
         RecipientStateRepository,
         InboundMessageRepository,
         OutboxService,
-        MailCaseNotifier,
         InboundMailService,
         { provide: CASE_DIRECTORY, useClass: options.caseDirectory ?? OutboxCaseDirectory },
         { provide: REPLY_HANDLER, useClass: options.replyHandler ?? LoggingReplyHandler },
@@ -60,7 +58,6 @@ export class MailModule {
       exports: [
         TemplateRenderer,
         OutboxService,
-        MailCaseNotifier,
         InboundMailService,
         OutboxRepository,
         MailThreadRepository,

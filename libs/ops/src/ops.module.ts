@@ -3,14 +3,15 @@ import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { createMetricsRegistry, METRICS_REGISTRY } from './metrics.registry';
+import { ReadinessChecks } from './readiness';
 import { RedisHealthIndicator } from './redis.health';
 
-/** /healthz and /metrics, served by every role's process. */
+/** /healthz, /readyz and /metrics, served by every role's process. */
 @Global()
 @Module({
   imports: [TerminusModule.forRoot({ logger: false })],
-  providers: [RedisHealthIndicator, { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry }],
-  exports: [METRICS_REGISTRY],
+  providers: [RedisHealthIndicator, ReadinessChecks, { provide: METRICS_REGISTRY, useFactory: createMetricsRegistry }],
+  exports: [METRICS_REGISTRY, ReadinessChecks],
   controllers: [HealthController, MetricsController],
 })
 export class OpsModule {}

@@ -11,6 +11,7 @@ const PER_QUEUE: Record<QueueName, JobsOptions> = {
   mail: { attempts: 25, backoff: { type: 'exponential', delay: 2_000 } },
   escalation: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } },
   'deployment-control': { attempts: 12, backoff: { type: 'exponential', delay: 1_000 } },
+  dbwatch: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } },
 };
 
 export function jobOptions(queue: QueueName, jobId?: string, delayMs?: number): JobsOptions {

@@ -3,8 +3,14 @@ import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sg/common';
 import { QueueName } from './job-catalogue';
 import { QueueService } from './queue.service';
+import { queuePrefix } from './queue-prefix';
+import { createQueueConnection } from './redis.module';
 
-/** BullMQ on Redis: the queues of the job catalogue, registered once for every role. */
+/**
+ * BullMQ on Redis: the queues of the job catalogue, registered once for every role. On one Redis
+ * every queue connects through REDIS_URL; on a Redis Cluster (REDIS_CLUSTER) each queue has a
+ * cluster connection of its own, closed with it, and a hash-tagged prefix (queuePrefix).
+ */
 @Global()
 @Module({
   imports: [
@@ -16,7 +22,18 @@ import { QueueService } from './queue.service';
         prefix: cfg.QUEUE_PREFIX,
       }),
     }),
-    ...Object.values(QueueName).map((name) => BullModule.registerQueue({ name })),
+    ...Object.values(QueueName).map((name) =>
+      BullModule.registerQueueAsync({
+        name,
+        inject: [APP_CONFIG],
+        useFactory: (cfg: AppConfig) => {
+          const connection = createQueueConnection(cfg, `safeguards-queue-${name}`);
+          if (!connection) return {};
+          connection.on('error', () => undefined);
+          return { connection, prefix: queuePrefix(cfg, name), forceDisconnectOnShutdown: true };
+        },
+      }),
+    ),
   ],
   providers: [QueueService],
   exports: [QueueService, BullModule],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlowBatch } from '@sg/flows';
-import type { FindingKind, FindingRole } from '../../../libs/detection/src/engine/finding';
+import type { FindingKind, FindingRole } from '@sg/queues/finding-vocabulary';
 import { readArgusBinetflow } from './argus-binetflow.reader';
 import { detect, reportedFor } from './detect-run';
 import { RecordStore } from './record-store';

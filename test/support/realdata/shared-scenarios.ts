@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsVpcParser, AzureFlowLogParser, FlowBatch } from '@sg/flows';
-import type { Finding, FindingKind, FindingRole } from '../../../libs/detection/src/engine/finding';
-import { FINDING_KINDS } from '../../../libs/detection/src/engine/finding';
+import { FINDING_KINDS, type FindingKind, type FindingRole } from '@sg/queues/finding-vocabulary';
+import type { Finding } from '../../../libs/detection/src/engine/finding';
 import { detect, type DeclaredVm } from './detect-run';
 import { RecordStore } from './record-store';
 import { exportPcap } from './softflowd';

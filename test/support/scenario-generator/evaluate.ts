@@ -1,5 +1,6 @@
 import { DetectionEngine, type DetectionEngineStats } from '../../../libs/detection/src/engine/detection-engine';
-import { FINDING_KINDS, type Finding, type FindingKind } from '../../../libs/detection/src/engine/finding';
+import { FINDING_KINDS, type FindingKind } from '@sg/queues/finding-vocabulary';
+import type { Finding } from '../../../libs/detection/src/engine/finding';
 import { ThreatIntel } from '../../../libs/detection/src/engine/threat-intel';
 import type { GeneratedScenarios } from '../scenario-generator';
 

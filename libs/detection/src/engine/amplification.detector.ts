@@ -1,5 +1,5 @@
 import type { AmplificationPort, DetectionConfig } from './detection-config';
-import { type Detection, type EvalWindow, type MirrorTarget, type PeerEvidence } from './detection';
+import { type Detection, type EvalWindow, type HeavyPeers, type MirrorTarget, type PeerEvidence } from './detection';
 import { SlidingDistinct } from './sliding-distinct';
 
 const BUCKET = 0;
@@ -7,7 +7,9 @@ const REQ_PK = 1;
 const REQ_B = 2;
 const RESP_PK = 3;
 const RESP_B = 4;
-const NA = 5;
+const REQ_FL = 5;
+const RESP_FL = 6;
+const NA = 7;
 /** Packets in a bucket before peers are counted: an ordinary client never needs the count. */
 const PEERS_FROM = 50;
 
@@ -73,6 +75,7 @@ export class AmplificationState {
     if (s < 0) return;
     const pk = (this.v[s * NA + REQ_PK] += packets);
     this.v[s * NA + REQ_B] += bytes;
+    this.v[s * NA + REQ_FL] += 1;
     if (trackPeers && pk >= PEERS_FROM && (peerKey !== this.lastReq || bucket !== this.lastReqBucket)) {
       if (!this.reqPeers) this.reqPeers = new SlidingDistinct(this.slots, this.exact, this.p, 4);
       this.reqPeers.add(peerKey, bucket);
@@ -86,6 +89,7 @@ export class AmplificationState {
     if (s < 0) return;
     const pk = (this.v[s * NA + RESP_PK] += packets);
     this.v[s * NA + RESP_B] += bytes;
+    this.v[s * NA + RESP_FL] += 1;
     if (pk >= PEERS_FROM && (peerKey !== this.lastResp || bucket !== this.lastRespBucket)) {
       if (!this.respPeers) this.respPeers = new SlidingDistinct(this.slots, this.exact, this.p, 4);
       this.respPeers.add(peerKey, bucket);
@@ -182,7 +186,7 @@ export class AmplificationDetector {
     own: AmplificationState,
     inbound: AmplificationState | undefined,
     win: EvalWindow,
-    heavyPeers: (track: number) => PeerEvidence[],
+    heavyPeers: HeavyPeers,
     track: number,
     out: Detection[],
   ): boolean {
@@ -205,7 +209,11 @@ export class AmplificationDetector {
       const port = bestIdx >= 0 ? a.ports[bestIdx] : null;
       if (port && own.portSum(bestIdx, false, from, to) >= a.reflectorMinPackets && ratio >= port.minRatio) {
         const peers = heavyPeers(track).filter((p) => p.packets > 0);
-        const mirrors: MirrorTarget[] = peers.filter((p) => p.vm >= 0).map((p) => ({ vmSlot: p.vm, peer: p }));
+        // Mirrored only onto VMs that received the responses themselves (mostly UDP from this VM,
+        // among the response peers), never onto the VM's other heavy peers (its database, say).
+        const mirrors: MirrorTarget[] = heavyPeers(track, own.respPeers, from, to)
+          .filter((p) => p.vm >= 0 && p.packets > 0)
+          .map((p) => ({ vmSlot: p.vm, peer: p }));
         out.push({
           kind: 'amplification',
           subkind: 'reflector',
@@ -214,7 +222,9 @@ export class AmplificationDetector {
           observed: round1(ratio),
           description: `VM answers on ${port.service}/${port.port}: ${Math.round(bestBytes)} bytes out for ${Math.round(reqBytes)} bytes (${reqPk} packets) of requests, ratio ${round1(ratio)}x; threshold ${port.minRatio}x (US-CERT factor ${port.factor}x)`,
           counts: {
-            flows: peers.reduce((s, p) => s + p.flows, 0),
+            // The response flows of the window, like the packets and bytes (the heavy peers are
+            // the open minute's, and include the VM's other traffic, its database say).
+            flows: own.sum(RESP_FL, from, to),
             packets: respPk,
             bytes: own.sum(RESP_B, from, to),
             distinctPeers: own.respPeers?.count(from, to) ?? peers.length,
@@ -248,7 +258,7 @@ export class AmplificationDetector {
           threshold: a.spoofMinDestinations,
           observed: dests,
           description: `${reqPk} small requests (${Math.round(reqBytes / reqPk)} B avg) to amplification ports of ${dests} hosts, ${Math.round(answers)} bytes answered; reflection attack traffic`,
-          counts: { flows: 0, packets: reqPk, bytes: reqBytes, distinctPeers: dests, distinctPorts: 0 },
+          counts: { flows: own.sum(REQ_FL, from, to), packets: reqPk, bytes: reqBytes, distinctPeers: dests, distinctPorts: 0 },
           topPeers: heavy.slice(0, 10),
           ports: [],
           internal: false,
@@ -265,7 +275,7 @@ export class AmplificationDetector {
   private deniedVictim(
     own: AmplificationState,
     win: EvalWindow,
-    heavyPeers: (track: number) => PeerEvidence[],
+    heavyPeers: HeavyPeers,
     track: number,
     out: Detection[],
   ): boolean {
@@ -281,7 +291,7 @@ export class AmplificationDetector {
     own: AmplificationState,
     outbound: AmplificationState | undefined,
     win: EvalWindow,
-    heavyPeers: (track: number) => PeerEvidence[],
+    heavyPeers: HeavyPeers,
     track: number,
     out: Detection[],
   ): boolean {
@@ -307,7 +317,7 @@ export class AmplificationDetector {
       observed: asked > 0 ? round1(ratio) : respB,
       description: `${respPk} response packets (${Math.round(respB / respPk)} B avg) from amplification ports of ${sources} hosts, against ${Math.round(asked)} bytes of own requests; unsolicited threshold ${a.victimMinRatio}x`,
       counts: {
-        flows: heavy.reduce((s, p) => s + p.flows, 0),
+        flows: own.sum(RESP_FL, from, to),
         packets: respPk,
         bytes: respB,
         distinctPeers: sources,
@@ -346,7 +356,7 @@ function deniedVictimDetection(
     observed: denied,
     description: `${denied} hosts sent UDP from amplification ports that the network denied (${respPk} records/packets; a stateful firewall admits answers to the VM's own requests, so these were never asked for); threshold ${a.victimMinDeniedSources} reflectors`,
     counts: {
-      flows: heavy.reduce((s, p) => s + p.flows, 0),
+      flows: own.sum(RESP_FL, from, to),
       packets: respPk,
       bytes: own.sum(RESP_B, from, to),
       distinctPeers: denied,

@@ -8,6 +8,7 @@ import {
   type PeerEvidence,
 } from './detection';
 import { PeerTable } from './peer-table';
+import { SlidingDistinct } from './sliding-distinct';
 
 const F_FLOWS = 0;
 const F_PACKETS = 1;
@@ -114,6 +115,105 @@ export class BruteForceState {
 
   get entries(): number {
     return this.rows.size;
+  }
+}
+
+/** Login services followed per VM target side by the distributed rule (a VM runs a few). */
+export const LOGIN_SERVICE_PORTS = 6;
+/**
+ * (peer, auth port) rows a target side holds before its LoginServiceState is made: far under the
+ * distributed rule's 50 sources (the few sessions before it are not counted), and above what a VM
+ * whose few admins and jobs log in ever holds, so those sides carry no state.
+ */
+export const LOGIN_STATE_FROM_PEERS = 8;
+
+/**
+ * Target-side sessions to the VM's login services from all sources together, for the distributed
+ * rule: per service port and bucket, new login-sized sessions and new longer sessions (a login that
+ * went on to do work), and the distinct sources of the login-sized ones. Bounded whatever the
+ * traffic: LOGIN_SERVICE_PORTS ports, `slots` buckets, and per port a SlidingDistinct (exact up to
+ * `exactDistinct` sources, then one HyperLogLog per slot).
+ */
+export class LoginServiceState {
+  readonly ports = new Int32Array(LOGIN_SERVICE_PORTS).fill(-1);
+  /**
+   * [(port index * slots + slot) * 3 + field]: login-sized sessions, longer ones, packets of the
+   * former; grown by one port's part when a port is added (most sides see one service).
+   */
+  private counts: Float32Array;
+  private readonly slotBucket: Int32Array;
+  readonly sources: (SlidingDistinct | undefined)[] = [];
+  /** Sessions of ports beyond LOGIN_SERVICE_PORTS (not followed). */
+  dropped = 0;
+
+  constructor(
+    private readonly slots: number,
+    private readonly exactDistinct: number,
+    private readonly hllPrecision: number,
+  ) {
+    this.counts = new Float32Array(slots * 3);
+    this.slotBucket = new Int32Array(slots).fill(-1);
+  }
+
+  /** A new session to `port`: login-sized (`short`, with the source's key) or longer. */
+  session(port: number, bucket: number, short: boolean, key: number, packets: number): void {
+    const ports = this.ports;
+    let p = 0;
+    while (p < LOGIN_SERVICE_PORTS && ports[p] !== port) {
+      if (ports[p] < 0) {
+        ports[p] = port;
+        if (p > 0) {
+          const grown = new Float32Array((p + 1) * this.slots * 3);
+          grown.set(this.counts);
+          this.counts = grown;
+        }
+        break;
+      }
+      p++;
+    }
+    if (p === LOGIN_SERVICE_PORTS) {
+      this.dropped++;
+      return;
+    }
+    const s = bucket % this.slots;
+    const c = this.counts;
+    if (this.slotBucket[s] !== bucket) {
+      if (this.slotBucket[s] > bucket) return; // older than the ring: too late to count
+      for (let at = s * 3; at < c.length; at += this.slots * 3) c.fill(0, at, at + 3);
+      this.slotBucket[s] = bucket;
+    }
+    const at = (p * this.slots + s) * 3;
+    if (!short) {
+      c[at + 1]++;
+      return;
+    }
+    c[at]++;
+    c[at + 2] += packets;
+    let d = this.sources[p];
+    if (!d) d = this.sources[p] = new SlidingDistinct(this.slots, this.exactDistinct, this.hllPrecision);
+    d.add(key, bucket);
+  }
+
+  /** Sums of port index p over buckets [from, to]: login-sized sessions, longer ones, packets of the former. */
+  sums(p: number, from: number, to: number): { short: number; long: number; packets: number } {
+    let short = 0;
+    let long = 0;
+    let packets = 0;
+    for (let s = 0; s < this.slots; s++) {
+      const b = this.slotBucket[s];
+      if (b < from || b > to) continue;
+      const at = (p * this.slots + s) * 3;
+      short += this.counts[at];
+      long += this.counts[at + 1];
+      packets += this.counts[at + 2];
+    }
+    return { short, long, packets };
+  }
+
+  get entries(): number {
+    let n = 0;
+    for (const d of this.sources) if (d) n += d.entries;
+    return n;
   }
 }
 
@@ -239,6 +339,67 @@ export class BruteForceDetector {
         ),
       );
     }
+  }
+
+  /**
+   * Distributed brute force against one service of this VM (target side): many sources, each with
+   * too few attempts for a per-source rule, whose sessions together are mostly login-sized. Evidence:
+   * distinct sources, login-sized sessions, their share of all sessions (the failure share: a login
+   * that succeeds goes on into a longer session) and the sources with most sessions. Judged on whole
+   * buckets only (the share can still fall when the rest of an open bucket arrives).
+   */
+  evaluateDistributed(
+    ls: LoginServiceState,
+    state: BruteForceState | undefined,
+    win: EvalWindow,
+    out: Detection[],
+  ): void {
+    if (win.eager || !state) return;
+    for (const d of out) if (d.kind === 'brute-force') return; // a per-source rule already names it
+    const c = this.cfg.bruteForce;
+    let best = -1;
+    let bestSources = 0;
+    let bestShort = 0;
+    let bestLong = 0;
+    let bestPackets = 0;
+    for (let p = 0; p < LOGIN_SERVICE_PORTS && ls.ports[p] >= 0; p++) {
+      const s = ls.sums(p, win.from, win.to);
+      if (s.short < c.distributedSessions || s.short < c.distributedShortShare * (s.short + s.long)) continue;
+      const sources = ls.sources[p]?.count(win.from, win.to) ?? 0;
+      if (sources < c.distributedSources || sources <= bestSources) continue;
+      best = p;
+      bestSources = sources;
+      bestShort = s.short;
+      bestLong = s.long;
+      bestPackets = s.packets;
+    }
+    if (best < 0) return;
+    const port = ls.ports[best];
+    const t = state.rows;
+    const rows: { r: number; sessions: number }[] = [];
+    for (let r = 0; r < t.capacity; r++) {
+      if (!t.used(r) || t.port(r) !== port || t.last(r) < win.from) continue;
+      const sessions = t.slotSum(r, win.from, win.to);
+      if (sessions > 0) rows.push({ r, sessions });
+    }
+    if (rows.length === 0) return;
+    const share = bestShort / (bestShort + bestLong);
+    const pct = Math.round(share * 1000) / 10;
+    const d = this.detection(
+      state,
+      rows,
+      win,
+      'brute-force.distributed',
+      c.distributedSources,
+      bestSources,
+      `${bestSources} distinct sources opened ${bestShort} login-sized sessions to port ${port} in the window (${pct}% of its ${bestShort + bestLong} sessions; failure share, a successful login goes on into a longer session; ${Math.round(bestPackets / bestShort)} client packets each on average); thresholds ${c.distributedSources} sources, ${c.distributedSessions} sessions, ${c.distributedShortShare * 100}% login-sized`,
+      false,
+    );
+    d.counts.distinctPeers = bestSources;
+    d.counts.distinctPorts = 1;
+    d.ports = [port];
+    d.subkind = this.service.get(port)?.service ?? `port-${port}`;
+    out.push(d);
   }
 
   private detection(

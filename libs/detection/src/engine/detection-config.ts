@@ -17,6 +17,12 @@ export interface AuthPortProfile {
    * alike-session count of `bruteForce.alikeSessions` applies to this port.
    */
   alike?: boolean;
+  /**
+   * Watched by the distributed rule (all sources together): an interactive login, where a session
+   * that logs in goes on to work. Not mail, directory, cache or file-drop services, whose ordinary
+   * clients (pollers, binds, uploads) make short successful sessions from many hosts.
+   */
+  distributed?: boolean;
 }
 
 /** A UDP service that can be abused as a reflector, with the US-CERT TA14-017A factor. */
@@ -28,6 +34,21 @@ export interface AmplificationPort {
   /** Response/request byte ratio (IP bytes, as flow records count them) that marks a reflector. */
   minRatio: number;
 }
+
+/** Login services (besides SSH) that the distributed brute-force rule watches. */
+const DISTRIBUTED_SERVICES = new Set([
+  'vmware-authd',
+  'rdp',
+  'vnc',
+  'telnet',
+  'mssql',
+  'mysql',
+  'postgresql',
+  'oracle',
+  'smb',
+  'winrm',
+  'winrm-tls',
+]);
 
 export interface DetectionConfig {
   /** Width of one event-time bucket. */
@@ -106,6 +127,14 @@ export interface DetectionConfig {
     alikeShare: number;
     /** Adjacent buckets that must hold `alikeSessions` alike sessions (a burst, not a periodic job). */
     alikeBuckets: number;
+    /**
+     * Distributed brute force against one service of one VM (target side, all sources together):
+     * distinct sources of login-sized sessions, login-sized sessions, and their least share of all
+     * the service's sessions in the window.
+     */
+    distributedSources: number;
+    distributedSessions: number;
+    distributedShortShare: number;
   };
 
   flood: {
@@ -235,12 +264,12 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
     // published for the others; 4 packets is the least that carries credentials (SYN, ACK,
     // request, FIN) and SSHCure's 51 is kept as the ceiling that separates sessions and transfers.
     ports: [
-      { port: 22, service: 'ssh', minPackets: 11, maxPackets: 51, alike: true },
+      { port: 22, service: 'ssh', minPackets: 11, maxPackets: 51, alike: true, distributed: true },
       // The most common alternate SSH port: the same protocol, so SSHCure's bounds.
-      { port: 2222, service: 'ssh-alt', minPackets: 11, maxPackets: 51, alike: true },
+      { port: 2222, service: 'ssh-alt', minPackets: 11, maxPackets: 51, alike: true, distributed: true },
       // VMware's authentication daemon (vmware-authd), a line protocol: one login needs at least
       // SYN, ACK, USER, PASS, FIN and the last ACK from the client (6); a banner grab (4-5) is no login.
-      { port: 902, service: 'vmware-authd', minPackets: 6, maxPackets: 51 },
+      { port: 902, service: 'vmware-authd', minPackets: 6, maxPackets: 51, distributed: true },
       ...(
         [
           [3389, 'rdp'],
@@ -262,8 +291,22 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
           [5900, 'vnc'],
           [6379, 'redis'],
           [27017, 'mongodb'],
+          // SMB (NTLM session setup) and Oracle's listener: both long guessed by worms and tools
+          // (hydra, medusa, ncrack list them), neither a service clients reconnect to every few seconds.
+          [445, 'smb'],
+          [1521, 'oracle'],
         ] as const
-      ).map(([port, service]) => ({ port, service, minPackets: 4, maxPackets: 51 })),
+      ).map(([port, service]) => ({
+        port,
+        service,
+        minPackets: 4,
+        maxPackets: 51,
+        // Interactive logins and the services guessed from the internet whose clients are few and
+        // stay connected (remote desktops, shells, databases, SMB, WinRM). POP3/IMAP pollers, mail
+        // submission, LDAP binds, Redis/MongoDB clients and FTP uploads (cameras, scanners) make short
+        // successful sessions from many hosts: only the per-source rules watch those.
+        distributed: DISTRIBUTED_SERVICES.has(service),
+      })),
     ],
     // Zeek: 30 failed logins; CrowdSec ssh-bf leaks one event per 10 s, i.e. 30 in 5 min sustained.
     oneToOneSessions: 30,
@@ -284,6 +327,17 @@ export const DEFAULT_DETECTION_CONFIG: DetectionConfig = {
     alikePackets: 5,
     alikeShare: 0.8,
     alikeBuckets: 2,
+    // Distributed guessing (Javed & Paxson, "Detecting Stealthy, Distributed SSH Brute-Forcing",
+    // ACM CCS 2013: hundreds of sources with a few attempts each, seen only in the target's aggregate
+    // failures; Defender for Cloud's many-to-one shape). No per-flow count is published, so: 50
+    // sources, twice Zeek's 25 distinct hosts of a scan and above the 20 attackers of many-to-one;
+    // 60 login-sized sessions, twice Zeek's 30 failed logins; and at least 80% of the service's
+    // sessions login-sized: Threshold Random Walk (Jung et al. 2004) takes 0.8 as a benign
+    // population's success rate, so a population failing 80% is guessing. A busy legitimate service
+    // (users who log in and then work: longer sessions, more bytes) stays far under that share.
+    distributedSources: 50,
+    distributedSessions: 60,
+    distributedShortShare: 0.8,
   },
 
   flood: {
@@ -400,4 +454,14 @@ export function resolveDetectionConfig(input: DetectionConfigInput = {}): Detect
     throw new Error('detection config: allowedLatenessMs must be shorter than the window');
   }
   return cfg;
+}
+
+/**
+ * How much event time the engine holds for a VM side: the window, the allowed lateness and the
+ * open bucket (the ring of W + L + 1 buckets). A detector that starts replays this much of the
+ * flow stream before the first record it has not analysed, so its windows are whole again; the
+ * stream keeps at least this much (libs/flowbus, streamMaxAgeMs).
+ */
+export function replayHorizonMs(cfg: DetectionConfig = DEFAULT_DETECTION_CONFIG): number {
+  return (cfg.windowBuckets + Math.ceil(cfg.allowedLatenessMs / cfg.bucketMs) + 1) * cfg.bucketMs;
 }

@@ -1,5 +1,7 @@
 import { formatAddress } from '@sg/common/ip';
-import type { FindingCounts, FindingKind } from './finding';
+import type { FindingKind } from '@sg/queues/finding-vocabulary';
+import type { FindingCounts } from './finding';
+import type { SlidingDistinct } from './sliding-distinct';
 
 /** A peer in a detection's evidence; `vm` is the peer's VM slot when it is one of ours (else -1). */
 export interface PeerEvidence {
@@ -15,6 +17,18 @@ export interface MirrorTarget {
   vmSlot: number;
   peer: PeerEvidence;
 }
+
+/**
+ * A side's heavy peers (top-4 by packets, current bucket). With `received`, only the peers that
+ * the side's traffic is mostly UDP to and that are among `received`'s values in [from, to] (all
+ * such peers once it holds no exact values), counted by those UDP packets.
+ */
+export type HeavyPeers = (
+  track: number,
+  received?: SlidingDistinct | null,
+  from?: number,
+  to?: number,
+) => PeerEvidence[];
 
 /** What a detector reports when its rule fires for one VM side and window (cold path only). */
 export interface Detection {
@@ -67,19 +81,4 @@ export function topPeers(peers: PeerEvidence[], n = 10, by: 'flows' | 'packets' 
     .slice()
     .sort((a, b) => b[by] - a[by] || b.bytes - a.bytes || (a.ip < b.ip ? -1 : 1))
     .slice(0, n);
-}
-
-/** Internal when VM peers carry most of the evidence flows. */
-export function mostlyInternal(peers: PeerEvidence[]): boolean {
-  let inside = 0;
-  let all = 0;
-  for (const p of peers) {
-    all += p.flows;
-    if (p.vm >= 0) inside += p.flows;
-  }
-  return all > 0 && inside * 2 > all;
-}
-
-export function emptyCounts(): FindingCounts {
-  return { flows: 0, packets: 0, bytes: 0, distinctPeers: 0, distinctPorts: 0 };
 }

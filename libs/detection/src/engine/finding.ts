@@ -1,21 +1,11 @@
 import type { FlowRecord } from '@sg/flows';
-
-export type FindingRole = 'source' | 'target';
-export type FindingDirection = 'inbound' | 'outbound' | 'internal';
-export type FindingKind =
-  'port-scan' | 'brute-force' | 'flood' | 'amplification' | 'spam' | 'malicious-peer' | 'mining';
-export type FindingSeverity = 'low' | 'medium' | 'high' | 'critical';
-export type FindingStatus = 'active' | 'ended';
-
-export const FINDING_KINDS: readonly FindingKind[] = [
-  'port-scan',
-  'brute-force',
-  'flood',
-  'amplification',
-  'spam',
-  'malicious-peer',
-  'mining',
-];
+import type {
+  FindingDirection,
+  FindingKind,
+  FindingRole,
+  FindingStatus,
+  Severity,
+} from '@sg/queues/finding-vocabulary';
 
 export interface FindingCounts {
   flows: number;
@@ -57,10 +47,14 @@ export interface Finding {
   direction: FindingDirection;
   kind: FindingKind;
   subkind: string;
-  severity: FindingSeverity;
+  severity: Severity;
   /** ISO-8601 event times. */
   firstSeen: string;
   lastSeen: string;
+  /**
+   * The incident's traffic at its largest: each figure the highest any step of it reached (a
+   * step's window for most kinds, the minute for floods), so it never falls as the attack ends.
+   */
   counts: FindingCounts;
   /** At most 10, heaviest first. */
   topPeers: PeerFigures[];

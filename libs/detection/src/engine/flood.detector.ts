@@ -1,3 +1,4 @@
+import type { FindingRole } from '@sg/queues/finding-vocabulary';
 import type { DetectionConfig } from './detection-config';
 import { formatPeer, type Detection, type EvalWindow, type MirrorTarget, type PeerEvidence } from './detection';
 import {
@@ -140,7 +141,7 @@ export class FloodDetector {
     store: TrackStore,
     t: number,
     other: number,
-    role: 'source' | 'target',
+    role: FindingRole,
     win: EvalWindow,
     skipUdp: boolean,
     out: Detection[],

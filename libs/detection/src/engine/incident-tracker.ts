@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import { formatDuration } from '@sg/common/config/duration';
 import type { FlowRecord } from '@sg/flows';
 import type { Detection, PeerEvidence } from './detection';
-import { FINDING_KINDS, type Finding, type FindingKind, type FindingRole } from './finding';
+import {
+  FINDING_KINDS,
+  KIND_INDEX,
+  type FindingKind,
+  type FindingRole,
+  type FindingStatus,
+} from '@sg/queues/finding-vocabulary';
+import type { Finding, FindingCounts } from './finding';
 import { severityOf } from './severity';
 import type { SuppressionSet } from './suppression-set';
 import type { VmDirectory } from './vm-directory';
-
-export const KIND_INDEX: Record<FindingKind, number> = Object.fromEntries(
-  FINDING_KINDS.map((k, i) => [k, i]),
-) as Record<FindingKind, number>;
 
 export interface Incident {
   track: number;
@@ -119,7 +122,10 @@ export class IncidentTracker {
       // (floods, reflection) stays the strongest seen rather than the quiet tail of the window.
       const prev = inc.detection;
       const weight = (x: Detection) => x.topPeers.reduce((t, p) => t + p.packets, 0);
-      d = { ...d, internal: prev.internal };
+      // Counts are the incident's largest figures (each one at its own peak), not the last
+      // step's: an attack winding down leaves the window with its tail only, and the step an
+      // update lands on moves with arrival order, so the last step's figures differed with it.
+      d = { ...d, internal: prev.internal, counts: peakCounts(prev.counts, d.counts) };
       if (weight(prev) > weight(d) && (d.kind === 'flood' || d.kind === 'amplification'))
         d = { ...d, topPeers: prev.topPeers };
     }
@@ -178,7 +184,7 @@ export class IncidentTracker {
     return this.directory.describe(vmSlot) ?? { vmId: `vm-slot-${vmSlot}`, deploymentId: '', subscriptionId: '' };
   }
 
-  private emit(inc: Incident, status: 'active' | 'ended'): void {
+  private emit(inc: Incident, status: FindingStatus): void {
     const d = inc.detection;
     const who = this.identity(inc.vmSlot);
     inc.updates++;
@@ -216,6 +222,16 @@ export class IncidentTracker {
     this.stats.emitted++;
     this.onFinding(f);
   }
+}
+
+function peakCounts(a: FindingCounts, b: FindingCounts): FindingCounts {
+  return {
+    flows: Math.max(a.flows, b.flows),
+    packets: Math.max(a.packets, b.packets),
+    bytes: Math.max(a.bytes, b.bytes),
+    distinctPeers: Math.max(a.distinctPeers, b.distinctPeers),
+    distinctPorts: Math.max(a.distinctPorts, b.distinctPorts),
+  };
 }
 
 function mergeEvidence(a: Detection, b: Detection): Detection {

@@ -1,3 +1,4 @@
+import type { FindingRole } from '@sg/queues/finding-vocabulary';
 import type { DetectionConfig } from './detection-config';
 import { formatPeer, topPeers, type Detection, type EvalWindow, type PeerEvidence } from './detection';
 import { PeerTable } from './peer-table';
@@ -55,13 +56,7 @@ export class ThreatHitState {
 export class MaliciousPeerDetector {
   constructor(private readonly cfg: DetectionConfig) {}
 
-  evaluate(
-    state: ThreatHitState,
-    intel: ThreatIntel,
-    role: 'source' | 'target',
-    win: EvalWindow,
-    out: Detection[],
-  ): void {
+  evaluate(state: ThreatHitState, intel: ThreatIntel, role: FindingRole, win: EvalWindow, out: Detection[]): void {
     const t = state.rows;
     if (t.size > 32 && win.purgeBefore > -Infinity) t.purge(win.purgeBefore);
     const miningBit = intel.categoryBit(this.cfg.mining.category);

@@ -1,3 +1,4 @@
+import type { FindingRole } from '@sg/queues/finding-vocabulary';
 import type { DetectionConfig } from './detection-config';
 import {
   formatPeer,
@@ -273,7 +274,7 @@ export class PortScanDetector {
 
   evaluate(
     state: PortScanState,
-    role: 'source' | 'target',
+    role: FindingRole,
     win: EvalWindow,
     out: Detection[],
     known?: RecentPairs,
@@ -336,16 +337,12 @@ export class PortScanDetector {
   ): Detection {
     const t = state.pairs;
     const peers: PeerEvidence[] = [];
-    const mirrors: MirrorTarget[] = [];
     let internal = 0;
     for (const r of g.rows) {
       if (!isFailed(t, r, win.from, known, track)) continue;
       const p = evidence(t, r);
       peers.push(p);
-      if (p.vm >= 0) {
-        internal++;
-        mirrors.push({ vmSlot: p.vm, peer: p });
-      }
+      if (p.vm >= 0) internal++;
     }
     const what = port === ICMP_ECHO_PORT ? 'ICMP echo' : `port ${port}`;
     return {
@@ -354,14 +351,17 @@ export class PortScanDetector {
       ruleName: 'port-scan.horizontal',
       threshold: this.cfg.portScan.horizontalHosts,
       observed: g.failed,
-      description: `${g.failed} hosts with failed or unanswered connections on ${what} (${g.ok} answered); Zeek scan policy: ${this.cfg.portScan.horizontalHosts} hosts on one port in 5 min`,
+      description: `${g.failed} hosts with failed or unanswered connections on ${what} (${g.ok} answered${internal > 0 ? `; ${internal} of them our VMs` : ''}); Zeek scan policy: ${this.cfg.portScan.horizontalHosts} hosts on one port in 5 min`,
       counts: { flows: g.flows, packets: g.packets, bytes: g.bytes, distinctPeers: g.failed, distinctPorts: 1 },
       topPeers: topPeers(peers),
       ports: [port === ICMP_ECHO_PORT ? 0 : port],
       internal: internal * 2 > g.failed,
       firstMs: g.first * win.bucketMs,
       lastMs: (g.last + 1) * win.bucketMs,
-      mirrors,
+      // A sweep's victims stay in this (source) finding's evidence: a probe or two is no attack
+      // on a VM of its own. A VM gets a target finding only where the traffic against it alone
+      // crosses a rule (the vertical rule, with its mirror, or its own target side's rules).
+      mirrors: [],
     };
   }
 

@@ -36,7 +36,7 @@ export class RecentPairs {
     this.words.fill(0, t * STRIDE, (t + 1) * STRIDE);
   }
 
-  /** Loads side t's lines (both generations and their counters); see DetectionEngine.warm(). */
+  /** Loads side t's lines (both generations and their counters); see VmRows.warm(). */
   touch(t: number): number {
     const w = this.words;
     const b = t * STRIDE;

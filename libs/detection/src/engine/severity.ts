@@ -1,11 +1,11 @@
-import type { FindingKind, FindingRole, FindingSeverity } from './finding';
+import type { FindingKind, FindingRole, Severity } from '@sg/queues/finding-vocabulary';
 
 /**
  * Severity from kind and role. Attacking ranks above being attacked, as GuardDuty (ACTOR High,
  * TARGET Low) and Defender for Cloud (outgoing brute force above incoming) rank them: a source
  * finding leads to a deadline and possibly a shutdown, a target finding to advice.
  */
-const TABLE: Record<FindingKind, { source: FindingSeverity; target: FindingSeverity }> = {
+const TABLE: Record<FindingKind, { source: Severity; target: Severity }> = {
   flood: { source: 'critical', target: 'high' },
   amplification: { source: 'high', target: 'medium' },
   'brute-force': { source: 'high', target: 'medium' },
@@ -15,7 +15,7 @@ const TABLE: Record<FindingKind, { source: FindingSeverity; target: FindingSever
   mining: { source: 'medium', target: 'low' },
 };
 
-export function severityOf(kind: FindingKind, role: FindingRole, subkind: string): FindingSeverity {
+export function severityOf(kind: FindingKind, role: FindingRole, subkind: string): Severity {
   // Reaching Tor is a policy matter, not an attack; spoofed reflection requests are an attack in progress.
   if (kind === 'malicious-peer' && role === 'source' && subkind === 'tor') return 'medium';
   if (kind === 'amplification' && subkind === 'spoofed-requests') return 'critical';

@@ -98,6 +98,17 @@ export class SlidingDistinct {
     return HyperLogLog.estimate(acc, 0, this.p);
   }
 
+  /** Whether the value was seen in buckets [from, to]; false once promoted (check `promoted`). */
+  has(key: number, from: number, to: number): boolean {
+    if (this.regs) return false;
+    const keys = this.keys;
+    const stamps = this.stamps;
+    const mask = keys.length - 1;
+    for (let i = fmix32(key) & mask; stamps[i] !== EMPTY; i = (i + 1) & mask)
+      if (keys[i] === key >>> 0) return stamps[i] >= from && stamps[i] <= to;
+    return false;
+  }
+
   /** Exact values (IPv4 addresses or hashes) stamped inside [from, to]; empty once promoted. */
   forEachExact(from: number, to: number, fn: (key: number) => void): void {
     if (this.regs) return;

@@ -1,20 +1,13 @@
-import type { FindingKind, FindingRole } from './finding';
+import type { SuppressionRuleDocument } from '@sg/suppression';
 
 /**
- * An approved exception. A finding that matches is still emitted, with `suppressed` set.
- * Scope narrows by VM, deployment or subscription (at least one should be given; none = every VM).
- * With peerPrefixes and/or ports, the finding is suppressed only if all of its evidence (top peers,
- * ports) lies inside them: a mail relay's exception for its usual servers does not hide a scan.
+ * An approved exception as the engine takes it: @sg/suppression's rule document (scope, kind,
+ * role, peer prefixes, ports, reason, expiry). A finding that matches is still emitted, with
+ * `suppressed` set. With peerPrefixes and/or ports, the finding is suppressed only if all of its
+ * evidence (top peers, ports) lies inside them: a mail relay's exception for its usual servers does
+ * not hide a scan. A bare address in peerPrefixes is a host prefix.
  */
-export interface SuppressionRule {
-  id: string;
-  scope: { vmId?: string; deploymentId?: string; subscriptionId?: string };
-  kind: FindingKind;
-  role?: FindingRole;
-  /** CIDRs (IPv4 or IPv6); a bare address is a host prefix. */
-  peerPrefixes?: string[];
-  ports?: number[];
-  reason: string;
+export interface SuppressionRule extends Omit<SuppressionRuleDocument, 'expiresAt'> {
   /** ISO-8601 or epoch ms; compared with the finding's lastSeen (event time), so replays are stable. */
   expiresAt?: string | number;
 }

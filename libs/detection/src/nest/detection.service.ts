@@ -7,14 +7,26 @@ import { InventoryIndexService } from '@sg/inventory';
 import { METRICS_REGISTRY } from '@sg/ops';
 import type { DetectionEngineStats, RecheckResult } from '../engine/detection-engine';
 import { DetectionThread } from '../threaded/detection-thread';
-import type { FindingKind, FindingRole } from '../engine/finding';
+import type { FindingKind, FindingRole } from '@sg/queues/finding-vocabulary';
 import type { SuppressionRule } from '../engine/suppression-rule';
 import { FindingsPublisher } from './findings-publisher';
 
-/** How often quiet VMs' windows are closed and ended incidents reported (wall clock). */
-const ADVANCE_MS = 5_000;
 /** How often threat-list files are checked for changes. */
 const LIST_POLL_MS = 10_000;
+
+/**
+ * Which VMs a detector process (FLOW_BUS=nats) analyses: set by the flow-bus subscriber before
+ * the first batch. Partitions are of VM ids, so every process agrees whatever its slot numbers.
+ */
+export interface DetectionOwnership {
+  /** The bus partition of each VM id, in slot order (computed once per inventory version). */
+  partitionsOfSlots(vmIds: readonly string[]): Int16Array;
+  partitionOf(vmId: string): number;
+  /** Whether this process owns the partition. */
+  owns(partition: number): boolean;
+  /** Whether the partition has replayed its windows (a re-check answered earlier would judge half a window). */
+  caughtUp(partition: number): boolean;
+}
 
 /**
  * Detection in this process: the engine runs on its own thread (DetectionThread), fed by the flow
@@ -30,6 +42,8 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
   /** The detection threads: DETECTION_THREADS of them, each keeping the VMs with slot % n === its index. */
   readonly threads: DetectionThread[];
   private sentDirectory = { size: -1, version: -1 };
+  /** Set in a detector process (FLOW_BUS=nats); null: this process analyses every VM it is given. */
+  ownership: DetectionOwnership | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
@@ -45,7 +59,8 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
         new DetectionThread({
           onFinding: publisher.publish,
           queueRecords: cfg.DETECTION_QUEUE_RECORDS,
-          advanceMs: ADVANCE_MS,
+          // How often quiet VMs' windows are closed and ended incidents reported (wall clock).
+          advanceMs: cfg.DETECTION_TICK,
           partition: { index, count },
           logger: {
             log: (m) => this.logger.log(m),
@@ -68,6 +83,9 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     const engineFigures: [string, string, keyof DetectionEngineStats][] = [
       ['records_total', 'Records fed to detection', 'records'],
       ['late_dropped_total', 'Records older than the lateness bound, dropped', 'lateDropped'],
+      ['late_accepted_total', 'Records behind their VM side\'s minute but within the lateness bound', 'lateAccepted'],
+      ['held_for_inputs_total', 'Record ends held until every upload or bus partition reached their minute', 'heldForInputs'],
+      ['hold_forced_total', 'Times the hold for slower inputs was full and let everything go on', 'holdForced'],
       ['findings_emitted_total', 'Finding updates emitted', 'findingsEmitted'],
       ['findings_suppressed_total', 'Findings matched by an approved exception', 'findingsSuppressed'],
       ['active_incidents', 'Incidents going on now', 'activeIncidents'],
@@ -126,7 +144,15 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     for (const { path } of this.cfg.THREAT_LISTS) {
       watchFile(path, { interval: LIST_POLL_MS, persistent: false }, () => void this.loadThreatLists());
     }
-    this.flows.pipeline.addConsumer(this);
+    // With the bus the flows reach this service from the subscriber, not from the local pipeline.
+    if (this.cfg.FLOW_BUS === 'memory') this.flows.pipeline.addConsumer(this);
+  }
+
+  /** Makes this process a detector of the owned bus partitions (before the first batch from the bus). */
+  setOwnership(o: DetectionOwnership): void {
+    this.ownership = o;
+    this.sentDirectory = { size: -1, version: -1 };
+    this.syncDirectory();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -176,7 +202,12 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     const version = this.inventory.version;
     if (reg.size === this.sentDirectory.size && version === this.sentDirectory.version) return;
     this.sentDirectory = { size: reg.size, version };
-    const directory = { ids: reg.ids, deploymentIds: reg.deploymentIds, subscriptionIds: reg.subscriptionIds };
+    const directory = {
+      ids: reg.ids,
+      deploymentIds: reg.deploymentIds,
+      subscriptionIds: reg.subscriptionIds,
+      busPartitions: this.ownership?.partitionsOfSlots(reg.ids),
+    };
     for (const t of this.threads) t.setDirectory(directory);
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { jobOptions, QueueName, QueueService, type FindingDocument } from '@sg/queues';
+import { QueueName, QueueService } from '@sg/queues';
 import type { Finding } from '../engine/finding';
 
 /** Findings waiting for Redis beyond this many are merged down to the newest update per finding. */
@@ -58,12 +58,13 @@ export class FindingsPublisher implements OnApplicationShutdown {
     while (this.waiting.length > 0) {
       const batch = this.waiting.slice(0, 500);
       try {
-        await this.queues.queue(QueueName.FINDINGS).addBulk(
+        await this.queues.enqueueBulk(
           batch.map((f) => ({
+            queue: QueueName.FINDINGS,
             name: 'finding.upsert',
-            data: { finding: f as unknown as FindingDocument },
+            data: { finding: f },
             // One job per update: a repeated hand-over of the same update is a no-op.
-            opts: jobOptions(QueueName.FINDINGS, `finding:${f.id}:${f.updates}:${f.status}`),
+            jobId: `finding:${f.id}:${f.updates}:${f.status}`,
           })),
         );
         this.waiting.splice(0, batch.length);
@@ -77,10 +78,32 @@ export class FindingsPublisher implements OnApplicationShutdown {
     }
   }
 
-  /** Keeps the newest update of each finding, in order. */
+  /**
+   * Keeps the newest update of each finding and rule, in the order of those updates, so nothing a
+   * case keeps from the updates is lost: counts are cumulative (the newest carries them), and each
+   * rule's largest observed figure and every port named are carried onto the update kept. (Keeping
+   * only the newest update of a finding lost a peak or a rule seen before it, and the cases
+   * differed with how far Redis was behind.)
+   */
   private compact(): void {
-    const newest = new Map<string, Finding>();
-    for (const f of this.waiting) newest.set(f.id, f);
-    this.waiting = [...newest.values()];
+    const kept = new Map<string, { f: Finding; at: number; observed: number; ports: Set<number> }>();
+    this.waiting.forEach((f, at) => {
+      const key = `${f.id}\u0000${f.rule.name}`;
+      const k = kept.get(key);
+      if (!k) kept.set(key, { f, at, observed: f.rule.observed, ports: new Set(f.ports) });
+      else {
+        k.f = f;
+        k.at = at;
+        if (f.rule.observed > k.observed) k.observed = f.rule.observed;
+        for (const p of f.ports) k.ports.add(p);
+      }
+    });
+    this.waiting = [...kept.values()]
+      .sort((a, b) => a.at - b.at)
+      .map(({ f, observed, ports }) =>
+        observed === f.rule.observed && ports.size === f.ports.length
+          ? f
+          : { ...f, rule: { ...f.rule, observed }, ports: [...ports].sort((a, b) => a - b).slice(0, 20) },
+      );
   }
 }

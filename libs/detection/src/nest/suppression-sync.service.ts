@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { SUPPRESSIONS_CHANGED_CHANNEL, SuppressionRulesService } from '@sg/cases';
 import { APP_CONFIG, type AppConfig } from '@sg/common';
-import { listenForChanges } from '@sg/queues';
+import { listenForChanges, type RedisClient } from '@sg/queues';
+import { SUPPRESSIONS_CHANGED_CHANNEL, SuppressionRulesService } from '@sg/suppression';
 import { DetectionService } from './detection.service';
 
 /** Safety net beside the change notices: rules are re-read this often even if a notice was lost. */
@@ -10,13 +9,13 @@ const RELOAD_MS = 60_000;
 
 /**
  * Keeps the engine's approved exceptions equal to the active suppression rules in PostgreSQL:
- * loaded at start, again whenever the cases module announces a change on Redis, and every
+ * loaded at start, again whenever a rule change is announced a change on Redis, and every
  * minute in case an announcement was lost. No restart is ever needed.
  */
 @Injectable()
 export class SuppressionSyncService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('detection');
-  private subscriber: Redis | null = null;
+  private subscriber: RedisClient | null = null;
   private timer: NodeJS.Timeout | null = null;
   private loading: Promise<void> | null = null;
 
@@ -28,17 +27,12 @@ export class SuppressionSyncService implements OnModuleInit, OnApplicationShutdo
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    const notices = listenForChanges(
-      this.cfg.REDIS_URL,
-      'safeguards-detection-suppressions',
-      SUPPRESSIONS_CHANGED_CHANNEL,
-      {
-        onNotice: () => void this.reload(),
-        onReconnect: () => void this.reload(),
-        onSubscribeError: (err) =>
-          this.logger.warn(`suppression change subscription failed, relying on the periodic reload: ${err.message}`),
-      },
-    );
+    const notices = listenForChanges(this.cfg, 'safeguards-detection-suppressions', SUPPRESSIONS_CHANGED_CHANNEL, {
+      onNotice: () => void this.reload(),
+      onReconnect: () => void this.reload(),
+      onSubscribeError: (err) =>
+        this.logger.warn(`suppression change subscription failed, relying on the periodic reload: ${err.message}`),
+    });
     this.subscriber = notices.subscriber;
     this.timer = setInterval(() => void this.reload(), RELOAD_MS);
     this.timer.unref();

@@ -1,6 +1,7 @@
 import type { DetectionConfigInput } from '../engine/detection-config';
 import type { DetectionEngineStats } from '../engine/detection-engine';
-import type { Finding, FindingKind, FindingRole } from '../engine/finding';
+import type { FindingKind, FindingRole } from '@sg/queues/finding-vocabulary';
+import type { Finding } from '../engine/finding';
 import type { SuppressionRule } from '../engine/suppression-rule';
 import type { ThreatListSource } from '../engine/threat-intel';
 
@@ -29,10 +30,20 @@ export interface VmDirectorySnapshot {
   ids: string[];
   deploymentIds: string[];
   subscriptionIds: string[];
+  /** With the flow bus: the bus partition of each slot (DetectionEngine.setBusPartitions). */
+  busPartitions?: Int16Array;
 }
 
 export type ToDetection =
-  | { t: 'batch'; slot: number; length: number; source: number; exporter: string }
+  | {
+      t: 'batch';
+      slot: number;
+      length: number;
+      source: number;
+      exporter: string;
+      busPartition: number;
+      watermarkMs: number;
+    }
   | ({ t: 'directory' } & VmDirectorySnapshot)
   | { t: 'rules'; rules: SuppressionRule[] }
   | { t: 'intel'; id: number; sources: ThreatListSource[] }

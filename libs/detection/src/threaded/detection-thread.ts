@@ -6,7 +6,8 @@ import { FlowBatch, inPartition } from '@sg/flows/flow-batch';
 import type { FlowConsumer } from '@sg/flows/attribution/flow-pipeline';
 import type { DetectionConfigInput } from '../engine/detection-config';
 import type { DetectionEngineStats, RecheckResult } from '../engine/detection-engine';
-import type { Finding, FindingKind, FindingRole } from '../engine/finding';
+import type { FindingKind, FindingRole } from '@sg/queues/finding-vocabulary';
+import type { Finding } from '../engine/finding';
 import type { SuppressionRule } from '../engine/suppression-rule';
 import type { ThreatListSource, ThreatListStats } from '../engine/threat-intel';
 import type { DetectionWorkerData, FromDetection, ToDetection, VmDirectorySnapshot } from './detection-protocol';
@@ -162,6 +163,8 @@ export class DetectionThread implements FlowConsumer {
         length: copied,
         source: batch.source,
         exporter: batch.exporter,
+        busPartition: batch.busPartition,
+        watermarkMs: batch.watermarkMs,
       } satisfies ToDetection);
     }
   }

@@ -12,6 +12,8 @@ import { ThreatIntel } from '../engine/threat-intel';
 import type { DetectionWorkerData, FromDetection, ToDetection, VmDirectorySnapshot } from './detection-protocol';
 
 const data = workerData as DetectionWorkerData;
+/** The timer moves event time to the wall clock only after this long without a batch (DetectionEngine.advanceIdle). */
+const INPUT_IDLE_MS = 10_000;
 const port = parentPort!;
 const owners = new Int32Array(data.owners);
 const slotBytes = FlowBatch.byteLength(data.capacity);
@@ -54,6 +56,8 @@ function handle(m: ToDetection): void {
       b.length = m.length;
       b.source = m.source as FlowSource;
       b.exporter = m.exporter;
+      b.busPartition = m.busPartition;
+      b.watermarkMs = m.watermarkMs;
       try {
         engine.process(b);
       } finally {
@@ -64,6 +68,7 @@ function handle(m: ToDetection): void {
     }
     case 'directory':
       directory = m;
+      if (m.busPartitions) engine.setBusPartitions(m.busPartitions);
       return;
     case 'rules':
       engine.setSuppressionRules(m.rules);
@@ -107,7 +112,7 @@ port.on('message', (m: ToDetection) => {
 });
 
 setInterval(() => {
-  engine.advance(Date.now());
+  engine.advanceIdle(Date.now(), INPUT_IDLE_MS);
   sendFindings();
 }, data.advanceMs);
 setInterval(() => send({ t: 'stats', stats: engine.stats() }), data.statsMs);

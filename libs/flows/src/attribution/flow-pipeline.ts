@@ -1,6 +1,7 @@
 import type { PrefixSet } from '@sg/common';
 import { FlowBatch } from '../flow-batch';
 import { attributeBatch, type AddressLookup, type AttributionCounts } from './attributor';
+import { UploadStreams } from './upload-streams';
 
 /**
  * The one narrow interface between ingestion and detection: a consumer receives attributed
@@ -21,6 +22,8 @@ export interface FlowConsumer {
 export class FlowPipeline {
   readonly counts: AttributionCounts = { inbound: 0, outbound: 0, internal: 0, unattributed: 0 };
   private readonly consumers: FlowConsumer[] = [];
+  /** HTTP uploads going on, kept together in event time (upload-streams.ts). */
+  readonly uploads = new UploadStreams();
 
   constructor(
     private readonly index: () => AddressLookup,

@@ -6,6 +6,7 @@ import { SflowDecoder } from '../sflow/sflow.decoder';
 import { UdpListener } from '../udp-listener';
 import { FlowMetrics } from './flow-metrics';
 import { FlowPipelineService } from './flow-pipeline.service';
+import { udpBinding } from './udp-binding';
 
 const BATCH = 8192;
 
@@ -13,7 +14,8 @@ const BATCH = 8192;
  * The collector role's UDP edge: NetFlow v5/v9 and IPFIX on NETFLOW_PORT, sFlow v5 on
  * SFLOW_PORT, each socket with a large receive buffer (exporters send in bursts). Datagrams are
  * decoded straight into a batch that goes through attribution to detection when full, or on the
- * listener's short tick at idle.
+ * listener's short tick at idle. Several collectors on one host share the ports with
+ * UDP_REUSE_PORT=true (SO_REUSEPORT) or listen on their own HOST or ports (udpBinding).
  */
 @Injectable()
 export class UdpCollectorService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -61,7 +63,9 @@ export class UdpCollectorService implements OnApplicationBootstrap, OnModuleDest
 
   async onApplicationBootstrap(): Promise<void> {
     const log = { log: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m) };
+    const binding = udpBinding(this.cfg);
     this.netflowListener = new UdpListener({
+      ...binding,
       port: this.cfg.NETFLOW_PORT,
       recvBufferSize: this.cfg.UDP_RECEIVE_BUFFER,
       stats: this.netflow.stats,
@@ -70,6 +74,7 @@ export class UdpCollectorService implements OnApplicationBootstrap, OnModuleDest
       onTick: () => this.netflow.tick(),
     });
     this.sflowListener = new UdpListener({
+      ...binding,
       port: this.cfg.SFLOW_PORT,
       recvBufferSize: this.cfg.UDP_RECEIVE_BUFFER,
       stats: this.sflow.stats,

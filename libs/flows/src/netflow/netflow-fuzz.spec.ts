@@ -79,13 +79,21 @@ function samples(): Buffer[] {
   return [v5, v9, ipfix];
 }
 
+/**
+ * CPU time of this process in ms. Work bounds are checked on CPU time, not the wall clock, which on a
+ * loaded machine also counts the time other processes held the core.
+ */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /** Feeds a datagram and checks the one promise every input gets: no throw, and an outcome. */
 function feedChecked(h: NetflowHarness, buf: Buffer, exporter = '192.0.2.1'): number {
   const rejectedBefore = h.collector.stats.rejectedTotal();
-  const t = process.hrtime.bigint();
+  const t = cpuMs();
   const result = h.collector.handle(buf, exporter);
-  const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  expect(ms).toBeLessThan(100);
+  expect(cpuMs() - t).toBeLessThan(100);
   if (result <= 0) expect(h.collector.stats.rejectedTotal()).toBeGreaterThan(rejectedBefore);
   return result;
 }
@@ -249,7 +257,7 @@ describe('NetFlow/IPFIX decoding of hostile input', () => {
     const rand = prng(0x5eed);
     const h = netflowHarness({ maxPendingBytes: 64 * 1024 });
     const valid = samples();
-    const started = Date.now();
+    const started = cpuMs();
     for (let n = 0; n < 6000; n++) {
       let buf: Buffer;
       const mode = n % 4;
@@ -273,7 +281,7 @@ describe('NetFlow/IPFIX decoding of hostile input', () => {
       feedChecked(h, buf, `198.51.100.${n % 7}`);
     }
     h.collector.flush();
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(cpuMs() - started).toBeLessThan(10_000);
     expect(h.collector.stats.datagrams).toBe(6000);
     checkInvariants(h);
   });

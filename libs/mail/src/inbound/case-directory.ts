@@ -8,7 +8,7 @@ export interface CaseContact {
 
 /**
  * How replies find their case. The default (OutboxCaseDirectory) reads mail's own tables: the
- * threads the outbox keeps and the Message-IDs it sent. The cases module may provide its own
+ * threads the outbox keeps and the Message-IDs it sent. A bridge (@sg/case-mail) may provide its own
  * (e.g. with the subscription's current contacts from the inventory) through MailModule.forRoot.
  */
 export interface CaseDirectory {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { queryRows } from '../query-rows';
+import { rawQuery } from '@sg/db';
 import { InboundMessageEntity } from './inbound-message.entity';
 import type { ReplyDecision } from './reply-decision';
 
@@ -69,7 +69,8 @@ export class InboundMessageRepository {
     maxAttempts: number,
     limit: number,
   ): Promise<{ id: string; decision: ReplyDecision }[]> {
-    const result: unknown = await this.ds.query(
+    return rawQuery<{ id: string; decision: ReplyDecision }>(
+      this.ds,
       `UPDATE inbound_messages SET handle_attempts = handle_attempts + 1
         WHERE id IN (
           SELECT id FROM inbound_messages
@@ -78,6 +79,5 @@ export class InboundMessageRepository {
         RETURNING id, decision`,
       [before, maxAttempts, limit],
     );
-    return queryRows<{ id: string; decision: ReplyDecision }>(result);
   }
 }

@@ -3,18 +3,12 @@ import type { ReplyDecision } from './reply-decision';
 import type { ReplyHandler } from './reply-handler';
 
 /**
- * The REPLY_HANDLER mail hands decisions to. It passes them on to the handler the cases module
- * registers with `use()` (so mail never imports cases at run time), and only logs them while no
- * handler is registered (a process without the cases module).
+ * The default REPLY_HANDLER, for a process where no bridge passed one to MailModule.forRoot
+ * (mail without cases): decisions are only logged.
  */
 @Injectable()
 export class LoggingReplyHandler implements ReplyHandler {
   private readonly logger = new Logger('ReplyHandler');
-  private delegate: ReplyHandler | null = null;
-
-  use(handler: ReplyHandler): void {
-    this.delegate = handler;
-  }
 
   async handle(d: ReplyDecision): Promise<void> {
     this.logger.log(
@@ -29,6 +23,5 @@ export class LoggingReplyHandler implements ReplyHandler {
       },
       'reply received',
     );
-    if (this.delegate) await this.delegate.handle(d);
   }
 }

@@ -1,7 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-/** bigint comes back from pg as a string; case numbers fit a JS number comfortably. */
-const bigintNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+import { bigintNumber } from '@sg/db';
 
 /**
  * A case as mail knows it: its reply token, who was written to, and the Message-ID of its first

@@ -1,15 +1,11 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { z } from 'zod';
-import { QueueName } from '@sg/queues';
+import { parseJob, QueueName, settleWorkerConnections } from '@sg/queues';
 import { MailTransport } from './mail-transport';
 import { OutboxRepository } from './outbox.repository';
 import { RecipientStateRepository } from './recipient-state.repository';
-import { settleWorkerConnections } from '@sg/queues';
 import { classifySmtpFailure } from './smtp-failure';
-
-const sendJob = z.object({ outboxId: z.uuid() });
 
 /**
  * The "mail" queue: sends one outbox row per job. The row, not the job, holds the message: the job
@@ -39,10 +35,7 @@ export class MailProcessor extends WorkerHost implements BeforeApplicationShutdo
   }
 
   async process(job: Job): Promise<string> {
-    if (job.name !== 'mail.send') throw new UnrecoverableError(`unknown job ${job.name} on the mail queue`);
-    const parsed = sendJob.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`bad mail.send job: ${parsed.error.issues[0].message}`);
-    const { outboxId } = parsed.data;
+    const { outboxId } = parseJob(QueueName.MAIL, job).data;
 
     const row = await this.outbox.claim(outboxId);
     if (!row) return 'nothing to do';

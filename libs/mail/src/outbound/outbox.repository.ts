@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { queryRows } from '../query-rows';
+import { rawQuery } from '@sg/db';
 import { OutboxEntity } from './outbox.entity';
 
 export type NewOutboxRow = Pick<
@@ -56,12 +56,11 @@ export class OutboxRepository {
    * (sent, failed for good, or gone).
    */
   async claim(id: string): Promise<OutboxEntity | null> {
-    const rows = queryRows<{ id: string }>(
-      await this.ds.query(
-        `UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = now()
-          WHERE id = $1 AND status IN ('queued', 'sending') RETURNING id`,
-        [id],
-      ),
+    const rows = await rawQuery<{ id: string }>(
+      this.ds,
+      `UPDATE outbox SET status = 'sending', attempts = attempts + 1, last_attempt_at = now()
+        WHERE id = $1 AND status IN ('queued', 'sending') RETURNING id`,
+      [id],
     );
     return rows.length ? this.findById(id) : null;
   }

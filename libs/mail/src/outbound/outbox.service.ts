@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { APP_CONFIG, DomainException, type AppConfig } from '@sg/common';
+import {
+  APP_CONFIG,
+  customerPageUrl,
+  customerLinksFrom,
+  DomainException,
+  type AppConfig,
+  type CustomerLinks,
+} from '@sg/common';
 import { QueueName, QueueService } from '@sg/queues';
 import { MAIL_TEMPLATE_NAMES, type MailModel, type MailTemplateName } from '../templates/mail-templates';
 import { caseTag } from '../templates/subject-line';
@@ -38,6 +46,29 @@ const request = z.object({
     .optional(),
 });
 
+/** A mail another domain rendered itself (its own templates), sent outside any case. */
+export interface PreRenderedMail {
+  /** Names the kind of mail in the outbox (e.g. `db-alert`). */
+  template: string;
+  to: string[];
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const renderedRequest = z.object({
+  template: z.string().regex(/^[a-z0-9-]{1,64}$/),
+  to: z.array(z.email()).min(1).max(50),
+  // A subject is one header line: no CR/LF.
+  subject: z
+    .string()
+    .min(1)
+    .max(998)
+    .regex(/^[^\r\n]*$/, 'one line'),
+  html: z.string(),
+  text: z.string(),
+});
+
 /** The BullMQ job id of a row's send job. BullMQ refuses ids with a single ':', hence '-'. */
 export const mailJobId = (outboxId: string): string => `mail-${outboxId}`;
 
@@ -49,6 +80,8 @@ export const mailJobId = (outboxId: string): string => `mail-${outboxId}`;
 @Injectable()
 export class OutboxService {
   private readonly logger = new Logger(OutboxService.name);
+  /** Signs the customer page link every case mail carries. */
+  private readonly links: CustomerLinks;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -57,7 +90,9 @@ export class OutboxService {
     private readonly renderer: TemplateRenderer,
     private readonly queues: QueueService,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
-  ) {}
+  ) {
+    this.links = customerLinksFrom(cfg);
+  }
 
   async enqueue<T extends MailTemplateName>(req: EnqueueMail<T>): Promise<OutboxEntity> {
     const parsed = request.safeParse({ ...req, model: undefined });
@@ -94,6 +129,7 @@ export class OutboxService {
         tag: caseTag(req.caseNumber),
         replyAddress: reply,
         from: bareAddress(this.cfg.MAIL_FROM),
+        caseUrl: req.caseId ? customerPageUrl(this.cfg, this.links, req.caseId) : null,
       });
       return this.outbox.insert(m, {
         caseId: req.caseId,
@@ -109,6 +145,41 @@ export class OutboxService {
       });
     });
 
+    await this.schedule(row.id);
+    return row;
+  }
+
+  /**
+   * Stores a mail rendered elsewhere (a domain with its own templates, e.g. dbwatch's alert mail),
+   * outside any case: no thread, no reply token; replies go to MAIL_FROM. Runs in the caller's
+   * transaction `m`, so the caller can mark its own rows in the same commit; call `schedule(row.id)`
+   * after the commit (or let the reconciler pick the row up).
+   */
+  async storeRendered(m: EntityManager, req: PreRenderedMail): Promise<OutboxEntity> {
+    const parsed = renderedRequest.safeParse(req);
+    if (!parsed.success) {
+      throw DomainException.validation(
+        parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'request', message: i.message })),
+      );
+    }
+    const from = bareAddress(this.cfg.MAIL_FROM);
+    return this.outbox.insert(m, {
+      caseId: null,
+      template: req.template,
+      recipients: [...new Set(parsed.data.to.map((a) => a.toLowerCase()))],
+      replyTo: from,
+      subject: req.subject,
+      html: req.html,
+      text: req.text,
+      messageId: `${randomUUID()}@${this.cfg.MAIL_REPLY_DOMAIN}`,
+      inReplyTo: null,
+      references: [],
+    });
+  }
+
+  /** `storeRendered` in its own transaction, then the send job. */
+  async enqueueRendered(req: PreRenderedMail): Promise<OutboxEntity> {
+    const row = await this.outbox.transaction((m) => this.storeRendered(m, req));
     await this.schedule(row.id);
     return row;
   }

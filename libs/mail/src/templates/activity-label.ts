@@ -1,7 +1,7 @@
-import type { FindingRole } from '@sg/queues';
+import { isFindingKind, type FindingKind, type FindingRole } from '@sg/queues';
 
 /** Short names of case kinds, for subjects and headings. Unknown kinds are shown as written. */
-const KIND: Record<string, string> = {
+const KIND: Record<FindingKind, string> = {
   'port-scan': 'port scan',
   'brute-force': 'brute-force login attempts',
   flood: 'traffic flood',
@@ -12,7 +12,7 @@ const KIND: Record<string, string> = {
 };
 
 /** What the VM is doing (source) or suffering (target), completing "Your VM ... is". */
-const ACTIVITY: Record<FindingRole, Record<string, string>> = {
+const ACTIVITY: Record<FindingRole, Record<FindingKind, string>> = {
   source: {
     'port-scan': 'scanning the ports of other hosts, looking for services to attack',
     'brute-force': 'trying to log in to other hosts by guessing passwords (brute force)',
@@ -35,11 +35,10 @@ const ACTIVITY: Record<FindingRole, Record<string, string>> = {
 
 export const activityLabel = {
   kind(kind: string): string {
-    return KIND[kind] ?? kind;
+    return isFindingKind(kind) ? KIND[kind] : kind;
   },
   activity(kind: string, role: FindingRole): string {
-    return (
-      ACTIVITY[role]?.[kind] ?? (role === 'source' ? `showing "${kind}" activity` : `the target of "${kind}" activity`)
-    );
+    const known = isFindingKind(kind) ? ACTIVITY[role]?.[kind] : undefined;
+    return known ?? (role === 'source' ? `showing "${kind}" activity` : `the target of "${kind}" activity`);
   },
 };

@@ -9,4 +9,6 @@ export interface MailContext {
   replyAddress: string;
   /** The sender address of notices (MAIL_FROM), shown as the human contact. */
   from: string;
+  /** The case's customer page (signed, expiring link: PUBLIC_URL/c/<token>); null for mail without a case. */
+  caseUrl: string | null;
 }

@@ -12,6 +12,7 @@ import { redTargetTemplate } from './red-target.template';
 import { reminderTemplate } from './reminder.template';
 import { restartedTemplate } from './restarted.template';
 import { shutdownTemplate } from './shutdown.template';
+import { trafficResumedTemplate } from './traffic-resumed.template';
 
 /** Every template by name; `enqueue({template, model})` is checked against this at compile time. */
 export const MAIL_TEMPLATES = {
@@ -28,6 +29,7 @@ export const MAIL_TEMPLATES = {
   'exception-received': exceptionReceivedTemplate,
   'exception-approved': exceptionApprovedTemplate,
   'exception-rejected': exceptionRejectedTemplate,
+  'traffic-resumed': trafficResumedTemplate,
 } as const;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;

@@ -106,6 +106,7 @@ export const SAMPLE_MAIL_CONTEXT: MailContext = {
   tag: '[SG-1234]',
   replyAddress: 'case+k7q2m4x9d3f6h8j2l5n7p9r3t5@safeguards.example',
   from: 'safeguards@safeguards.example',
+  caseUrl: 'https://safeguards.example/c/3f0c8a52-5b1e-4d5e-9d7a-0123456789ab.1800000000.sample-signature',
 };
 
 export const SAMPLES: { [T in MailTemplateName]: MailModel<T> } = {
@@ -163,6 +164,7 @@ export const SAMPLES: { [T in MailTemplateName]: MailModel<T> } = {
     reason: 'the addresses scanned are not yours, and scanning third parties is not allowed.',
     deadlineAt: '2026-06-02T10:47:00Z',
   },
+  'traffic-resumed': { case: sourceCase, deadlineAt: '2026-06-02T10:47:00Z', deadlineKept: true, reopenCount: 1 },
 };
 
 /** The mail context of a sample: its own case tag. */

@@ -2,7 +2,7 @@ import nodemailer from 'nodemailer';
 import type { CaseSummary } from './case-mail-view';
 import { mailFormat } from './mail-format';
 import { MAIL_TEMPLATE_NAMES, type MailModel, type MailTemplateName } from './mail-templates';
-import { SAMPLES, sampleContext } from './samples';
+import { SAMPLE_MAIL_CONTEXT, SAMPLES, sampleContext } from './samples';
 import { TemplateRenderer } from './template-renderer';
 
 const renderer = new TemplateRenderer();
@@ -49,6 +49,13 @@ const EXPECTED: { [T in MailTemplateName]: (m: MailModel<T>) => string[] } = {
   'exception-received': (m) => ['authorised external vulnerability scanner', mailFormat.date(m.deadlineAt!)],
   'exception-approved': (m) => ['Nightly scan', mailFormat.date(m.expiresAt!)],
   'exception-rejected': (m) => ['scanning third parties is not allowed', mailFormat.date(m.deadlineAt!)],
+  'traffic-resumed': (m) => [
+    'has resumed',
+    'stands',
+    mailFormat.date(m.deadlineAt!),
+    'shut down the deployment',
+    m.case.deployment.name,
+  ],
 };
 
 /** The text an HTML part shows (tags dropped, the entities handlebars writes decoded). */
@@ -79,7 +86,13 @@ describe('mail templates', () => {
     }
     // Plain text stays plain: no markup, no escaped entities, lines wrapped for mail readers.
     expect(out.text).not.toMatch(/<\/?[a-z]+[ >]|&(amp|lt|gt|quot);/);
-    for (const line of out.text.split('\n')) if (!line.includes('@')) expect(line.length).toBeLessThanOrEqual(78);
+    // Addresses and the customer page link (a URL cannot be wrapped) stand on their own lines.
+    const url = SAMPLE_MAIL_CONTEXT.caseUrl!;
+    for (const line of out.text.split('\n'))
+      if (!line.includes('@') && line !== url) expect(line.length).toBeLessThanOrEqual(78);
+    // Every case mail links the owner's signed case page.
+    expect(out.text.split('\n')).toContain(url);
+    expect(out.html).toContain(`href="${url}"`);
   });
 
   it('the red e-mail for a target has no deadline and says nothing will be shut down by one', () => {
@@ -97,6 +110,20 @@ describe('mail templates', () => {
     expect(closed.subject).toContain('Case closed');
     expect(closed.text).toContain('Verified by the team.');
     expect(render('case-closed').subject).toContain('Resolved');
+  });
+
+  it('traffic resumed after the deadline passed says when escalation comes; for a target, no deadline at all', () => {
+    const passed = render('traffic-resumed', { ...SAMPLES['traffic-resumed'], deadlineKept: false, reopenCount: 2 });
+    expect(passed.text).toContain('has passed');
+    expect(flat(passed.text)).not.toContain('you were given stands');
+    expect(passed.text).toContain('2 time(s)');
+    const target = render('traffic-resumed', {
+      ...SAMPLES['traffic-resumed'],
+      case: SAMPLES['red-target'].case,
+      deadlineAt: null,
+    });
+    expect(target.subject).toContain('against your VM');
+    expect(target.text).not.toMatch(/deadline|SHUT DOWN/i);
   });
 
   it('an optional value that is null leaves its sentence out', () => {

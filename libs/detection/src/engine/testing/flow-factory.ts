@@ -90,6 +90,13 @@ export class EngineHarness {
     return this;
   }
 
+  /** The records added from now on come as from flow-bus partition `p` (-1: not from the bus). */
+  fromBusPartition(p: number): this {
+    if (this.batch.busPartition !== p) this.flush();
+    this.batch.busPartition = p;
+    return this;
+  }
+
   /** Flushes and moves the engine clock well past `t` so every window closes. */
   finish(t: number): this {
     this.flush();
@@ -115,4 +122,24 @@ export function ipAt(base: string, n: number): string {
   if (!a || a.family !== 4) throw new Error('IPv4 base expected');
   const v = (a.v4 + n) >>> 0;
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+/** 8 login-sized SSH sessions a minute against VM slot 0 at `vmIp` from one host, both directions. */
+export function sshBruteForce(h: EngineHarness, start: number, minutes: number, vmIp: string, attacker = '192.0.2.50') {
+  for (let k = 0; k < minutes * 8; k++) {
+    const t = start + k * 7500;
+    const port = 20000 + (k % 40000);
+    h.add({ t, dur: 4000, src: attacker, dst: vmIp, srcPort: port, dstPort: 22, packets: 15, bytes: 2200, dstVm: 0 });
+    h.add({
+      t: t + 1,
+      dur: 4000,
+      src: vmIp,
+      dst: attacker,
+      srcPort: 22,
+      dstPort: port,
+      packets: 12,
+      bytes: 2600,
+      srcVm: 0,
+    });
+  }
 }

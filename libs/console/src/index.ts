@@ -1,0 +1,2 @@
+export * from './case-correspondence';
+export * from './console.module';
