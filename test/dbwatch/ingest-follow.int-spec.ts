@@ -136,6 +136,38 @@ describe('dbwatch log follower', () => {
     await follower.stop();
   });
 
+  it('waits for a just-created log file to get its first line before switching to it', async () => {
+    // The logging collector creates the new file at rotation and writes into it a moment later;
+    // a poll in between must neither switch to the empty file nor lose the old one.
+    writeFileSync(join(dir, 'postgresql-2026-12-06_030000.log'), connections(0, 20));
+    const { follower, keys, drain } = collecting({ serverId: 'pg-b', path: dir, format: 'stderr', linePrefix: null });
+    await drain();
+    await sleep(20);
+    const next = join(dir, 'postgresql-2026-12-06_040000.log');
+    writeFileSync(next, '');
+    await drain();
+    expect(follower.stats.rotations).toBe(0);
+    appendFileSync(next, connections(20, 30));
+    await drain();
+    expect([...keys].sort()).toEqual(expectedKeys(range(0, 30)));
+    expect(follower.stats.rotations).toBe(1);
+    await follower.stop();
+
+    // The same for a file rotated by rename-and-create.
+    const path = join(dir, 'single.log');
+    writeFileSync(path, connections(100, 110));
+    const one = collecting({ serverId: 'pg-c', path, format: 'stderr', linePrefix: null });
+    await one.drain();
+    renameSync(path, path + '.1');
+    writeFileSync(path, '');
+    await one.drain();
+    appendFileSync(path, connections(110, 120));
+    await one.drain();
+    expect([...one.keys].sort()).toEqual(expectedKeys(range(100, 120)));
+    expect(one.follower.stats).toMatchObject({ rotations: 1, lostFiles: 0 });
+    await one.follower.stop();
+  });
+
   it('hands a batch over again when the consumer failed, and loses nothing', async () => {
     const path = join(dir, 'pg.log');
     writeFileSync(path, connections(0, 30));

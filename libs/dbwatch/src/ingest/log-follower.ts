@@ -261,19 +261,11 @@ export class LogFollower {
       const i = files.findIndex((f) => f.dev === cur.dev && f.ino === cur.ino);
       const next = i >= 0 ? files[i + 1] : files[0];
       if (!next || (next.dev === cur.dev && next.ino === cur.ino)) return false;
-      this.stats.rotations++;
-      const conns = cur.parser.joiner.openConnections();
-      await this.finishCurrent();
-      return this.openAt(next.path, 0, conns, null);
+      return this.switchTo(cur, next.path);
     }
     const st = await stat(this.target.path).catch(() => null);
     if (!st) return false; // renamed, not yet recreated: keep reading the old one
-    if (String(st.dev) !== cur.dev || String(st.ino) !== cur.ino) {
-      this.stats.rotations++;
-      const conns = cur.parser.joiner.openConnections();
-      await this.finishCurrent();
-      return this.openAt(this.target.path, 0, conns, null);
-    }
+    if (String(st.dev) !== cur.dev || String(st.ino) !== cur.ino) return this.switchTo(cur, this.target.path);
     const size = (await cur.fh.stat()).size;
     const fp = await fingerprintOf(cur.path);
     if (size >= cur.readPos && fp === cur.fingerprint) return false;
@@ -296,6 +288,26 @@ export class LogFollower {
     const fh = cur.fh;
     this.cur = null;
     return this.openWith(cur.path, fh, 0, conns, null);
+  }
+
+  /**
+   * Finishes the current file and goes on with the next one, but only once the next one can be
+   * opened and has a complete first line: the logging collector creates the new file at rotation
+   * and writes into it a moment later, and switching to it in between would leave `cur` on a
+   * closed file (every later round failing) or lose the position.
+   */
+  private async switchTo(cur: Current, path: string): Promise<boolean> {
+    const fh = await open_(path);
+    if (!fh) return false;
+    const fp = await fingerprintOf(path);
+    if (!fp) {
+      await fh.close();
+      return false;
+    }
+    this.stats.rotations++;
+    const conns = cur.parser.joiner.openConnections();
+    await this.finishCurrent();
+    return this.openWith(path, fh, 0, conns, fp);
   }
 
   // ---------------------------------------------------------------- files
