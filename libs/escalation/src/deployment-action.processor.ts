@@ -1,9 +1,15 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '@sg/common';
 import { CaseEscalationService } from '@sg/cases';
 import { DeploymentActionsService } from '@sg/deployment-control';
-import { parseJob, QueueName, QueueService, settleWorkerConnections } from '@sg/queues';
+import { parseJob, QueueName, QueueService, closeWorkerBeforeQueues } from '@sg/queues';
 
 /** How long shutdown waits for a control-plane call in flight (it has its own time-out) before giving up on it. */
 const CLOSE_GRACE_MS = 30_000;
@@ -20,7 +26,7 @@ const CLOSE_GRACE_MS = 30_000;
  * with backoff, and recorded as a failure when the last attempt fails too.
  */
 @Injectable()
-export class DeploymentActionProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeploymentActionProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeploymentActionProcessor.name);
   private worker: Worker | null = null;
 
@@ -49,18 +55,12 @@ export class DeploymentActionProcessor implements OnApplicationBootstrap, OnAppl
     this.worker.on('error', (err) => this.logger.warn(`deployment-control worker: ${err.message}`));
   }
 
-  /** Lets a request in flight finish (its answer is recorded), bounded so a stuck Redis cannot hold the process. */
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.worker) return;
-    await settleWorkerConnections(this.worker, 5000);
-    const closed = await Promise.race([
-      this.worker.close().then(() => true),
-      new Promise<false>((r) => setTimeout(() => r(false), CLOSE_GRACE_MS).unref()),
-    ]);
-    if (!closed)
-      this.logger.warn(
-        'deployment-control worker did not close in time; its job is taken over after JOB_LOCK_DURATION',
-      );
+  /**
+   * Lets a request in flight finish (its answer is recorded), bounded so a stuck Redis cannot hold
+   * the process; before the queues' connections go (see closeWorkerBeforeQueues).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await closeWorkerBeforeQueues(this.worker, CLOSE_GRACE_MS, this.logger);
   }
 
   async process(job: Job, _token?: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { BeforeApplicationShutdown } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
-import { parseJob, QueueName, settleWorkerConnections } from '@sg/queues';
+import { parseJob, QueueName, closeWorkerBeforeQueues, WORKER_CLOSE_GRACE_MS } from '@sg/queues';
 import { EscalationService } from './escalation.service';
 
 /**
@@ -12,13 +12,15 @@ import { EscalationService } from './escalation.service';
  */
 @Processor(QueueName.ESCALATION, { concurrency: 8 })
 export class EscalationProcessor extends WorkerHost implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(EscalationProcessor.name);
+
   constructor(private readonly escalation: EscalationService) {
     super();
   }
 
-  /** Runs before @nestjs/bullmq closes the worker (see settleWorkerConnections in @sg/cases). */
+  /** Closes the worker before the queues' connections go (see closeWorkerBeforeQueues). */
   async beforeApplicationShutdown(): Promise<void> {
-    await settleWorkerConnections(this.worker, 5000);
+    await closeWorkerBeforeQueues(this.worker, WORKER_CLOSE_GRACE_MS, this.logger);
   }
 
   async process(job: Job, token?: string): Promise<string> {

@@ -68,4 +68,16 @@ describe('queue processors', () => {
     }
     expect(problems).toEqual([]);
   });
+
+  // A worker still closing when its queue's cluster connection is disconnected can wait forever
+  // (closeWorkerBeforeQueues): each one is closed in beforeApplicationShutdown, before any queue.
+  it('closes every worker in beforeApplicationShutdown, before the queues disconnect', () => {
+    const problems = found
+      .filter(
+        (p) =>
+          !/async beforeApplicationShutdown\(\)[^{]*\{\s*await closeWorkerBeforeQueues\(this\.worker,/.test(p.source),
+      )
+      .map((p) => p.file);
+    expect(problems).toEqual([]);
+  });
 });

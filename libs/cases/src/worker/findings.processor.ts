@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { BeforeApplicationShutdown } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { parseJob, QueueName, settleWorkerConnections } from '@sg/queues';
+import { parseJob, QueueName, closeWorkerBeforeQueues, WORKER_CLOSE_GRACE_MS } from '@sg/queues';
 import { FindingsBatcher } from './findings-batcher.service';
 import type { IngestSummary } from '../domain/open-case.service';
 
@@ -13,13 +13,15 @@ import type { IngestSummary } from '../domain/open-case.service';
  */
 @Processor(QueueName.FINDINGS, { concurrency: 64 })
 export class FindingsProcessor extends WorkerHost implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(FindingsProcessor.name);
+
   constructor(private readonly batcher: FindingsBatcher) {
     super();
   }
 
-  /** Runs before @nestjs/bullmq closes the worker (see settleWorkerConnections). */
+  /** Closes the worker before the queues' connections go (see closeWorkerBeforeQueues). */
   async beforeApplicationShutdown(): Promise<void> {
-    await settleWorkerConnections(this.worker, 5000);
+    await closeWorkerBeforeQueues(this.worker, WORKER_CLOSE_GRACE_MS, this.logger);
   }
 
   async process(job: Job): Promise<IngestSummary> {

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { BeforeApplicationShutdown } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { parseJob, QueueName, settleWorkerConnections } from '@sg/queues';
+import { parseJob, QueueName, closeWorkerBeforeQueues, WORKER_CLOSE_GRACE_MS } from '@sg/queues';
 import { isDbAlertType } from '../analysis/alert-types';
 import { AlertMailer } from './alert-mailer.service';
 
@@ -12,12 +12,15 @@ import { AlertMailer } from './alert-mailer.service';
  */
 @Processor(QueueName.DBWATCH, { concurrency: 2 })
 export class AlertMailProcessor extends WorkerHost implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(AlertMailProcessor.name);
+
   constructor(private readonly mailer: AlertMailer) {
     super();
   }
 
+  /** Closes the worker before the queues' connections go (see closeWorkerBeforeQueues). */
   async beforeApplicationShutdown(): Promise<void> {
-    await settleWorkerConnections(this.worker, 5000);
+    await closeWorkerBeforeQueues(this.worker, WORKER_CLOSE_GRACE_MS, this.logger);
   }
 
   async process(job: Job): Promise<string> {

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { parseJob, QueueName, settleWorkerConnections } from '@sg/queues';
+import { parseJob, QueueName, closeWorkerBeforeQueues, WORKER_CLOSE_GRACE_MS } from '@sg/queues';
 import { MailTransport } from './mail-transport';
 import { OutboxRepository } from './outbox.repository';
 import { RecipientStateRepository } from './recipient-state.repository';
@@ -29,9 +29,9 @@ export class MailProcessor extends WorkerHost implements BeforeApplicationShutdo
     super();
   }
 
-  /** Runs before @nestjs/bullmq closes the worker (see settleWorkerConnections). */
+  /** Closes the worker before the queues' connections go (see closeWorkerBeforeQueues). */
   async beforeApplicationShutdown(): Promise<void> {
-    await settleWorkerConnections(this.worker, 5000);
+    await closeWorkerBeforeQueues(this.worker, WORKER_CLOSE_GRACE_MS, this.logger);
   }
 
   async process(job: Job): Promise<string> {
