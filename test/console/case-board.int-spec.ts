@@ -122,4 +122,36 @@ describe('CaseBoardService (real PostgreSQL)', () => {
     ]);
     expect(o.openedPerDay.reduce((n, r) => n + r.count, 0)).toBe(280);
   });
+
+  it('lists the cases behind the overview’s 7-day figures, closed ones included', async () => {
+    await db.query(`
+      INSERT INTO cases (vm_id, deployment_id, subscription_id, role, direction, kind, severity, status, resolution, closed_at,
+                         shut_down_at, restarted_at, evidence)
+      SELECT 'vm-back-' || g, 'dep-1', 'sub-1', 'source', 'outbound', 'flood', 'high', 'resolved', 'true-positive', now(),
+             now() - CASE WHEN g = 4 THEN interval '10 days' ELSE interval '2 days' END, now() - interval '1 day', '{}'::jsonb
+        FROM generate_series(1, 4) g`);
+    const o = await board.overview();
+    const week = new Date(Date.now() - 7 * 86_400_000);
+    const shut = await all({ shutDownSince: week });
+    const restarted = await all({ restartedSince: week });
+    expect(o.shutDown.last7d).toBe(23);
+    expect(shut.rows).toHaveLength(o.shutDown.last7d);
+    expect(shut.rows.filter((r) => r.vmId.startsWith('vm-back-')).map((r) => r.vmId).sort()).toEqual([
+      'vm-back-1',
+      'vm-back-2',
+      'vm-back-3',
+    ]);
+    expect(o.restarted7d).toBe(4);
+    expect(restarted.rows.map((r) => r.vmId).sort()).toEqual(['vm-back-1', 'vm-back-2', 'vm-back-3', 'vm-back-4']);
+    // The open queue is unchanged by them.
+    expect((await all({})).rows).toHaveLength(230);
+  });
+
+  it('gives a stamp of the open cases that moves when one changes', async () => {
+    const first = await board.openCasesStamp();
+    expect(first).toMatch(/^230\./);
+    expect(await board.openCasesStamp()).toBe(first);
+    await db.query(`UPDATE cases SET updated_at = now() + interval '1 minute' WHERE vm_id = 'vm-1'`);
+    expect(await board.openCasesStamp()).not.toBe(first);
+  });
 });

@@ -209,6 +209,13 @@ describe('console and customer page in Chromium (real PostgreSQL, Redis, SMTP)',
     await screenshots(page, 'overview');
     await open.click();
     expect(new URL(page.url()).pathname).toBe('/console');
+    // The 7-day shut-down and restart figures link to their lists (closed cases included).
+    await page.goto(`${t.url}/console/overview`);
+    await page.click('a[href="/console?acted=shut-down-7d"]');
+    expect(await page.textContent('#acted-note')).toContain('shut down in the last 7 days');
+    await page.goto(`${t.url}/console/overview`);
+    await page.click('a[href="/console?acted=restarted-7d"]');
+    expect(await page.textContent('#acted-note')).toContain('restarted in the last 7 days');
   });
 
   it('refuses a form without the CSRF token, and the admin pages to a responder', async () => {

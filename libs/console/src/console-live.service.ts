@@ -1,11 +1,10 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { CaseBoardService } from '@sg/cases';
 
 const POLL_MS = 5000;
 
 /**
- * Tells the console's open queues that cases changed: one poll of PostgreSQL every 5 s while at
+ * Tells the console's open queues that cases changed: one poll of the cases' stamp every 5 s while at
  * least one browser listens (not one per browser), announcing a new stamp when the open cases'
  * count or latest update moved. The browser refreshes the queue's table at every event.
  */
@@ -15,7 +14,7 @@ export class ConsoleLive implements OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private last = '';
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly board: CaseBoardService) {}
 
   /**
    * Calls `fn` once at once (the page may have been rendered before a change that the browser's
@@ -40,11 +39,8 @@ export class ConsoleLive implements OnApplicationShutdown {
     };
   }
 
-  private async stamp(): Promise<string> {
-    const rows: { stamp: string }[] = await this.ds.query(
-      `SELECT count(*) || '.' || coalesce(extract(epoch FROM max(updated_at))::text, '0') AS stamp FROM cases WHERE closed_at IS NULL`,
-    );
-    return rows[0]?.stamp ?? '';
+  private stamp(): Promise<string> {
+    return this.board.openCasesStamp();
   }
 
   private async poll(): Promise<void> {

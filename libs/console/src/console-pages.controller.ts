@@ -26,6 +26,7 @@ import {
 import { InventoryCrudService, InventoryIndexService } from '@sg/inventory';
 import { SuppressionRulesService } from '@sg/suppression';
 import { DbAlertsService } from '@sg/dbwatch';
+import { FINDING_DIRECTIONS, FINDING_KINDS, FINDING_ROLES } from '@sg/queues';
 import { CASE_CORRESPONDENCE, type CaseCorrespondenceReader } from './case-correspondence';
 import { evidenceModel, narrative } from './case-page.model';
 import { barChart } from './charts';
@@ -38,8 +39,12 @@ import { ConsoleLive } from './console-live.service';
 import { StaleWhileRevalidate } from './overview-cache';
 
 const OPEN_STATUSES = CASE_STATUSES.filter((s) => !CLOSED_STATUSES.includes(s));
-const KINDS = ['port-scan', 'brute-force', 'flood', 'amplification', 'spam', 'malicious-peer', 'mining'];
 const PAGE = 50;
+/** The overview's 7-day lists (open and closed cases), by their `acted` query value. */
+const ACTED: Record<string, string> = {
+  'shut-down-7d': 'Cases whose deployment was shut down in the last 7 days, open or closed.',
+  'restarted-7d': 'Cases whose deployment was restarted in the last 7 days, open or closed.',
+};
 
 /** The form actions, each through the API's own input schema and CaseActionsService. */
 const ACTIONS: Record<
@@ -182,14 +187,16 @@ export class ConsolePagesController {
       q: str('q'),
       status: OPEN_STATUSES.includes(str('status') as never) ? str('status') : '',
       kind: str('kind'),
-      role: ['source', 'target'].includes(str('role')) ? str('role') : '',
-      direction: ['inbound', 'outbound', 'internal'].includes(str('direction')) ? str('direction') : '',
+      role: FINDING_ROLES.includes(str('role') as never) ? str('role') : '',
+      direction: FINDING_DIRECTIONS.includes(str('direction') as never) ? str('direction') : '',
       subscription: str('subscription'),
       assignee: str('assignee'),
       mine: str('mine') === '1',
       pending: str('pending') === '1',
       due: str('due') === '24h' ? '24h' : '',
+      acted: ACTED[str('acted')] ? str('acted') : '',
     };
+    const week = new Date(Date.now() - 7 * 86_400_000);
     const filter: QueueFilter = {
       status: f.status ? [f.status] : undefined,
       kind: f.kind || undefined,
@@ -199,6 +206,8 @@ export class ConsolePagesController {
       assignee: f.mine ? s.name : f.assignee || undefined,
       pending: f.pending,
       deadlineBefore: f.due ? new Date(Date.now() + 86_400_000) : undefined,
+      shutDownSince: f.acted === 'shut-down-7d' ? week : undefined,
+      restartedSince: f.acted === 'restarted-7d' ? week : undefined,
       after: decodeCursor(str('after')),
       limit: PAGE,
     };
@@ -218,15 +227,16 @@ export class ConsolePagesController {
     const model = {
       rows: items,
       f,
+      actedText: f.acted ? ACTED[f.acted] : null,
       now: new Date(),
       after: filter.after ? true : false,
       nextUrl: next ? link(next) : null,
       firstUrl: link(null),
       options: {
         status: OPEN_STATUSES,
-        kind: KINDS,
-        role: ['source', 'target'],
-        direction: ['inbound', 'outbound', 'internal'],
+        kind: FINDING_KINDS,
+        role: FINDING_ROLES,
+        direction: FINDING_DIRECTIONS,
       },
     };
     if (q.fragment === '1') return res.type('html').send(this.views.fragment('queue-table', model));

@@ -26,6 +26,9 @@ export interface QueueFilter {
   search?: string;
   /** Cases on these VMs (an address search, resolved by the caller through the inventory). */
   vmIds?: string[];
+  /** Cases whose deployment was shut down (or restarted) since then, open or closed: the overview's 7-day figures. */
+  shutDownSince?: Date;
+  restartedSince?: Date;
   after?: QueueCursor | null;
   limit: number;
 }
@@ -77,14 +80,18 @@ const QUEUE_COLUMNS = `c.id, c.number::int AS number, c.vm_id AS "vmId", c.deplo
 export class CaseBoardService {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** One page of open cases by urgency (deadline soonest, then severity, then number); `limit + 1` tells if there is more. */
+  /** One page of open cases (or of the shut-down/restarted lists) by urgency (deadline soonest, then severity, then number); `limit + 1` tells if there is more. */
   async queue(f: QueueFilter): Promise<{ items: QueueRow[]; next: QueueCursor | null }> {
-    const where = ['c.closed_at IS NULL'];
+    const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => {
       params.push(v);
       return `$${params.length}`;
     };
+    if (f.shutDownSince) where.push(`c.shut_down_at >= ${p(f.shutDownSince)}::timestamptz`);
+    if (f.restartedSince) where.push(`c.restarted_at >= ${p(f.restartedSince)}::timestamptz`);
+    // The shut-down and restart lists count closed cases too, as the overview's figures do.
+    if (!f.shutDownSince && !f.restartedSince) where.push('c.closed_at IS NULL');
     if (f.status?.length) where.push(`c.status = ANY(${p(f.status)}::text[])`);
     if (f.kind) where.push(`c.kind = ${p(f.kind)}`);
     if (f.role) where.push(`c.role = ${p(f.role)}`);
@@ -126,6 +133,17 @@ export class CaseBoardService {
       `SELECT ${QUEUE_COLUMNS} FROM cases c WHERE c.vm_id = ANY($1::text[]) ORDER BY c.opened_at DESC LIMIT $2`,
       [vmIds, limit],
     );
+  }
+
+  /**
+   * A stamp of the open cases that changes when one opens, closes or is updated (their count and
+   * latest update): the console's live queue polls it.
+   */
+  async openCasesStamp(): Promise<string> {
+    const rows: { stamp: string }[] = await this.ds.query(
+      `SELECT count(*) || '.' || coalesce(extract(epoch FROM max(updated_at))::text, '0') AS stamp FROM cases WHERE closed_at IS NULL`,
+    );
+    return rows[0]?.stamp ?? '';
   }
 
   /** The id of the case with this number (people say "SG-42"). */
