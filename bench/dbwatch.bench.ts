@@ -8,7 +8,8 @@
  * `connection authorized` (some with application_name) and `disconnection`, some statements with
  * ERROR/STATEMENT and TAB continuation lines, and password failures with DETAIL (some for unknown
  * roles). They are parsed in 64 KB chunks; the best of RUNS is reported, with the heap growth.
- * Target: >= 500,000 stderr lines/s. Prints a table, then one JSON line.
+ * Target: >= 500,000 stderr lines/s. Last, memory per monitored server while one process follows
+ * BENCH_FOLLOWED (10,000) logs. Prints tables, then one JSON line.
  *
  *   npm run bench:dbwatch [-- runs]
  */
@@ -18,12 +19,20 @@ import { MAX_RECORD_BYTES } from '../libs/dbwatch/src/ingest/log-parser';
 import { DEFAULT_DETECTOR_CONFIG } from '../libs/dbwatch/src/analysis/detector-config';
 import { loadIpEnrichment } from '../libs/dbwatch/src/analysis/ip-enrichment';
 import { LoginDetector } from '../libs/dbwatch/src/analysis/login-detector';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogFollower } from '../libs/dbwatch/src/ingest/log-follower';
+import { LogPositionStore } from '../libs/dbwatch/src/ingest/log-position.store';
+import { SHARED_READ_BUFFERS } from '../libs/dbwatch/src/ingest/read-buffers';
 import { benchSize } from './bench-size';
 
 const RUNS = Number(process.argv[2] ?? benchSize(3, 1));
 const CHUNK = 64 * 1024;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? benchSize(250_000, 5_000));
 const T0 = Date.UTC(2026, 11, 6, 0, 0, 0);
+/** Followed logs for the memory-per-server figure (one open file each: needs `ulimit -n` above it). */
+const FOLLOWED = Number(process.env.BENCH_FOLLOWED ?? benchSize(10_000, 200));
 
 let seed = 20261206;
 const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
@@ -218,9 +227,11 @@ function run(
 let enrichment: ReturnType<typeof loadIpEnrichment> | null = null;
 const ENRICHMENT = () => (enrichment ??= loadIpEnrichment({}));
 
-function main(): void {
+async function main(): Promise<void> {
   ENRICHMENT();
   const list = entries();
+  // First, while the process's RSS has not yet been grown (and freed) by the throughput runs.
+  const followed = await followedMemory(list);
   const rows: Record<string, string | number>[] = [];
   for (const format of ['stderr', 'csvlog', 'jsonlog'] as DbLogFormat[]) {
     const { buf, lines } = render(format, list);
@@ -242,7 +253,70 @@ function main(): void {
   const memory = joinerMemory();
   console.table(rows);
   console.table([memory]);
-  console.log(JSON.stringify({ bench: 'dbwatch', at: new Date().toISOString(), results: rows, memory }));
+  console.table(followed);
+  console.log(JSON.stringify({ bench: 'dbwatch', at: new Date().toISOString(), results: rows, memory, followed }));
+}
+
+/**
+ * Memory per monitored server when one process follows FOLLOWED logs (DBWATCH_FOLLOW): a
+ * LogFollower per log, each having read its file once (a few connections, ~2 KB), positions kept
+ * in memory instead of PostgreSQL. Heap plus Buffers (arrayBuffers) and RSS, before and after,
+ * divided by the number of servers; the connections left mid-authentication are the joiner's.
+ */
+async function followedMemory(list: Line[]): Promise<Record<string, number | string>[]> {
+  const out: Record<string, number | string>[] = [];
+  const saved = new Map<string, unknown>();
+  const store = new LogPositionStore(async (sql: string, params?: unknown[]) => {
+    const key = `${params?.[0]}|${params?.[1]}`;
+    if (/^\s*SELECT/i.test(sql)) return saved.has(key) ? [saved.get(key)] : [];
+    saved.set(key, null);
+    return [];
+  });
+  for (const format of ['stderr', 'csvlog', 'jsonlog'] as DbLogFormat[]) {
+    const { buf } = render(format, list.slice(0, 2000));
+    const cut = buf.indexOf(10, 2048) + 1;
+    const sample = buf.subarray(0, cut > 0 ? cut : buf.length);
+    const dir = mkdtempSync(join(tmpdir(), 'sg-bench-follow-'));
+    const paths: string[] = [];
+    for (let i = 0; i < FOLLOWED; i++) {
+      const path = join(dir, `pg-${i}${format === 'stderr' ? '.log' : format === 'csvlog' ? '.csv' : '.json'}`);
+      writeFileSync(path, sample);
+      paths.push(path);
+    }
+    let events = 0;
+    global.gc?.();
+    const m0 = process.memoryUsage();
+    const followers = paths.map(
+      (path, i) =>
+        new LogFollower({ serverId: `pg-${i}`, path, format, linePrefix: null }, store, async (_s, _src, evs) => {
+          events += evs.length;
+        }),
+    );
+    let failed = '';
+    try {
+      for (let i = 0; i < followers.length; i += 500) {
+        await Promise.all(followers.slice(i, i + 500).map((f) => f.poll()));
+      }
+    } catch (err) {
+      failed = (err as Error).message;
+    }
+    global.gc?.();
+    const m1 = process.memoryUsage();
+    const per = (a: number, b: number) => Math.round((b - a) / FOLLOWED);
+    out.push({
+      format,
+      'followed servers': FOLLOWED,
+      events,
+      'heap per server (bytes)': per(m0.heapUsed, m1.heapUsed),
+      'buffers per server (bytes)': per(m0.arrayBuffers, m1.arrayBuffers),
+      'RSS per server (bytes)': per(m0.rss, m1.rss),
+      'shared read buffers (KB)': (SHARED_READ_BUFFERS.allocated * SHARED_READ_BUFFERS.bytes) >> 10,
+      ...(failed ? { failed } : {}),
+    });
+    await Promise.all(followers.map((f) => f.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
 }
 
 /** Heap held by the joiner when it remembers the most connections it may (65,536 mid-authentication). */
@@ -269,4 +343,7 @@ function joinerMemory(): Record<string, number | string> {
   };
 }
 
-main();
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import type { LoginEvent } from '@sg/dbwatch';
 import { LogFollower, type FollowTarget } from '../../libs/dbwatch/src/ingest/log-follower';
 import { LogPositionStore } from '../../libs/dbwatch/src/ingest/log-position.store';
+import { ReadBuffers } from '../../libs/dbwatch/src/ingest/read-buffers';
 import { createTestDatabase } from '../support/test-db';
 import { connectionLines, connections, expectedKeys, range } from './support/login-lines';
 
@@ -166,6 +167,29 @@ describe('dbwatch log follower', () => {
     expect([...one.keys].sort()).toEqual(expectedKeys(range(100, 120)));
     expect(one.follower.stats).toMatchObject({ rotations: 1, lostFiles: 0 });
     await one.follower.stop();
+  });
+
+  it('followers sharing one read buffer each read their own log whole', async () => {
+    const pool = new ReadBuffers(1, 1000);
+    const runs = ['pg-a', 'pg-b', 'pg-c'].map((serverId, k) => {
+      const path = join(dir, `shared-${k}.log`);
+      writeFileSync(path, connections(k * 100, k * 100 + 60));
+      const keys: string[] = [];
+      const follower = new LogFollower(
+        { serverId, path, format: 'stderr', linePrefix: null },
+        store,
+        async (_s, _src, evs) => {
+          for (const e of evs) keys.push(`${e.kind}:${e.clientPort}`);
+        },
+        { buffers: pool, batch: 10 },
+      );
+      return { follower, keys, k };
+    });
+    // All three poll at once: their reads queue for the one buffer.
+    for (let round = 0; round < 4; round++) await Promise.all(runs.map((r) => r.follower.poll()));
+    for (const { keys, k } of runs) expect([...keys].sort()).toEqual(expectedKeys(range(k * 100, k * 100 + 60)));
+    expect(pool.allocated).toBe(1);
+    for (const r of runs) await r.follower.stop();
   });
 
   it('hands a batch over again when the consumer failed, and loses nothing', async () => {

@@ -1,5 +1,5 @@
 import type { IngestSink } from './login-joiner';
-import { LogParser, type LogParserOptions } from './log-parser';
+import { LogParser, sharedScratch, type LogParserOptions } from './log-parser';
 import {
   F_DB,
   F_DETAIL,
@@ -55,7 +55,7 @@ export class CsvLogParser extends LogParser {
 
   constructor(serverId: string, sink: IngestSink, options: LogParserOptions = {}) {
     super(serverId, sink, options);
-    this.scratch = Buffer.allocUnsafe(this.maxRecordBytes);
+    this.scratch = sharedScratch(this.maxRecordBytes);
   }
 
   protected override scan(b: Buffer, s: number, e: number): number {

@@ -1,6 +1,6 @@
 import { hashKey } from './csv-log.parser';
 import type { IngestSink } from './login-joiner';
-import { LogParser, type LogParserOptions } from './log-parser';
+import { LogParser, sharedScratch, type LogParserOptions } from './log-parser';
 import {
   F_DB,
   F_DETAIL,
@@ -51,7 +51,7 @@ export class JsonLogParser extends LogParser {
 
   constructor(serverId: string, sink: IngestSink, options: LogParserOptions = {}) {
     super(serverId, sink, options);
-    this.scratch = Buffer.allocUnsafe(this.maxRecordBytes);
+    this.scratch = sharedScratch(this.maxRecordBytes);
   }
 
   protected parseRecord(b: Buffer, s: number, e: number, offset: number): string {

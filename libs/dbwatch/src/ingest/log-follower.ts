@@ -8,6 +8,7 @@ import { EventBatch } from './event-batch';
 import type { LogParser, LogParserOptions } from './log-parser';
 import type { LogPosition, LogPositionStore } from './log-position.store';
 import type { OpenConnection } from './login-joiner';
+import { ReadBuffers, SHARED_READ_BUFFERS } from './read-buffers';
 
 /**
  * Follows one server's PostgreSQL log: a file (rotated by rename-and-create or by copytruncate)
@@ -43,7 +44,10 @@ export type Deliver = (
 
 export interface FollowerOptions {
   pollMs?: number;
+  /** Bytes per read: a private buffer of this size (tests); default: the process's shared pool. */
   chunkBytes?: number;
+  /** The read buffers to borrow from; default SHARED_READ_BUFFERS (or a private one of chunkBytes). */
+  buffers?: ReadBuffers;
   batch?: number;
   parser?: LogParserOptions;
   /** Records read and refused since the last call (for metrics). */
@@ -96,7 +100,7 @@ export class LogFollower {
   private isDir = false;
   private started = false;
   private quietPolls = 0;
-  private readonly buf: Buffer;
+  private readonly buffers: ReadBuffers;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -107,7 +111,7 @@ export class LogFollower {
     private readonly deliver: Deliver,
     private readonly opts: FollowerOptions = {},
   ) {
-    this.buf = Buffer.allocUnsafe(opts.chunkBytes ?? 256 * 1024);
+    this.buffers = opts.buffers ?? (opts.chunkBytes ? new ReadBuffers(1, opts.chunkBytes) : SHARED_READ_BUFFERS);
   }
 
   /** Polls until stop(). */
@@ -199,9 +203,16 @@ export class LogFollower {
   private async readToEof(cur: Current): Promise<number> {
     let total = 0;
     for (;;) {
-      const { bytesRead } = await cur.fh.read(this.buf, 0, this.buf.length, cur.readPos);
+      // The buffer is shared: it goes back as soon as the parser has taken what it needs.
+      const buf = await this.buffers.borrow();
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await cur.fh.read(buf, 0, buf.length, cur.readPos));
+        if (bytesRead > 0) cur.parser.write(buf.subarray(0, bytesRead));
+      } finally {
+        this.buffers.give(buf);
+      }
       if (bytesRead === 0) break;
-      cur.parser.write(this.buf.subarray(0, bytesRead));
       cur.readPos += bytesRead;
       total += bytesRead;
       this.stats.bytes += bytesRead;

@@ -39,6 +39,20 @@ export interface LogIngestResult {
 }
 
 export const MAX_RECORD_BYTES = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
+const CARRY_START = 1024;
+
+const scratches = new Map<number, Buffer>();
+/**
+ * A scratch buffer of `bytes` shared by every parser of the process: a record is parsed and
+ * handed to the joiner in one synchronous call, and nothing keeps its ranges after it, so one
+ * buffer serves all the logs a process reads (not 256 KB per followed server).
+ */
+export function sharedScratch(bytes: number): Buffer {
+  let b = scratches.get(bytes);
+  if (!b) scratches.set(bytes, (b = Buffer.allocUnsafe(bytes)));
+  return b;
+}
 const MAX_ERRORS = 100;
 
 export abstract class LogParser {
@@ -47,7 +61,8 @@ export abstract class LogParser {
   protected readonly maxRecordBytes: number;
   private readonly maxErrors: number;
 
-  private readonly carry: Buffer;
+  /** A record split across chunks; grown on need up to maxRecordBytes + 1 (most logs never need much). */
+  private carry: Buffer = EMPTY;
   private carryLen = 0;
   /** Bytes of the record in progress seen so far (may exceed what `carry` holds). */
   private pendingBytes = 0;
@@ -69,7 +84,6 @@ export abstract class LogParser {
     this.maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
     this.maxErrors = options.maxErrors ?? MAX_ERRORS;
     this.joiner = new LoginJoiner(serverId, sink, options.maxOpenConnections);
-    this.carry = Buffer.allocUnsafe(this.maxRecordBytes + 1);
     this.base = this.recordOffset = this.done = options.startOffset ?? 0;
   }
 
@@ -168,11 +182,21 @@ export abstract class LogParser {
   }
 
   private append(b: Buffer, s: number, e: number): void {
+    const want = Math.min(this.carryLen + (e - s), this.maxRecordBytes + 1);
+    if (want > this.carry.length) this.growCarry(want);
     const room = this.carry.length - this.carryLen;
     const n = Math.min(room, e - s);
     if (n > 0) b.copy(this.carry, this.carryLen, s, s + n);
     this.carryLen += n;
     this.pendingBytes += e - s;
+  }
+
+  private growCarry(want: number): void {
+    let size = Math.max(CARRY_START, this.carry.length * 2);
+    while (size < want) size *= 2;
+    const next = Buffer.allocUnsafe(Math.min(size, this.maxRecordBytes + 1));
+    this.carry.copy(next, 0, 0, this.carryLen);
+    this.carry = next;
   }
 
   /** The carried record is complete; `next` is where the rest of the chunk starts. */

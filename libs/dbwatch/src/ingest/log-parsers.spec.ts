@@ -158,6 +158,47 @@ describe('hostile input is counted as rejected and changes nothing else', () => 
     }
   });
 
+  it('carries a long record across small chunks (the carry grows to it) and reads on after it', () => {
+    const long = Buffer.concat([
+      Buffer.from('2026-12-06 01:19:33.000 UTC [1] postgres@postgres LOG:  statement: SELECT \'', 'latin1'),
+      Buffer.alloc(200 * 1024, 0x41),
+      Buffer.from("'\n"),
+    ]);
+    for (const chunk of [1000, 4097, 65536]) {
+      const r = parse(Buffer.concat([long, good, long]), 'stderr', null, chunk);
+      expect([chunk, r.result.rejected]).toEqual([chunk, 0]);
+      expect(r.events.map(({ at: _at, ...e }) => e)).toEqual(baseline.events.map(({ at: _at, ...e }) => e));
+    }
+  });
+
+  it('csvlog and jsonlog parsers of several logs fed in turn (one shared scratch) keep their records apart', () => {
+    for (const [file, format] of [
+      ['postgresql.csv', 'csvlog'],
+      ['postgresql.json', 'jsonlog'],
+    ] as const) {
+      const data = readFileSync(join(FIXTURES, file));
+      const alone = parse(data, format);
+      const got: LoginEvent[][] = [[], [], []];
+      const parsers = got.map((list) =>
+        createLogParser('srv-1', format, null, { onEvent: (e) => void list.push(copyLoginEvent(e)) }),
+      );
+      // Each parser is fed the log in chunks of its own size, in turn, so their partial records
+      // differ at every turn.
+      const size = [97, 89, 131];
+      const pos = [0, 0, 0];
+      while (pos.some((x) => x < data.length)) {
+        parsers.forEach((p, k) => {
+          if (pos[k] >= data.length) return;
+          p.write(data.subarray(pos[k], pos[k] + size[k]));
+          pos[k] += size[k];
+        });
+      }
+      parsers.forEach((p) => p.end());
+      expect(alone.events.length).toBeGreaterThan(5);
+      for (const list of got) expect(list).toEqual(alone.events);
+    }
+  });
+
   it('csvlog: a row with broken quoting costs only itself', () => {
     const csv = readFileSync(join(FIXTURES, 'postgresql.csv'));
     const clean = parse(csv, 'csvlog');
