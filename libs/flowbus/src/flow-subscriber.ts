@@ -7,7 +7,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { FlowBatch } from '@sg/flows/flow-batch';
-import { BusWatermark, newestEventMs } from './bus-watermark';
+import { BusWatermark } from './bus-watermark';
 import { decodeFlows, flowOrigin, MalformedFlowMessage, MAX_MESSAGE_RECORDS } from './flow-codec';
 import { detectorConsumerName, FLOW_STREAM, FLOW_SUBJECT_PREFIX } from './nats-stream';
 import { flowSubject } from './partitioner';
@@ -27,6 +27,12 @@ export interface FlowSubscriberOptions {
   handle(batch: FlowBatch): void;
   /** A promise while detection's queue is too full to take more (the pull then waits). */
   room(): Promise<void> | undefined;
+  /**
+   * Partition p has had nothing to deliver for PARTITION_IDLE_MS (caught up, its pull waiting):
+   * detection may move its clock up to the other partitions', no further than boundMs (the
+   * collectors' uploads; 0: no bound). Called again every IDLE_CHECK_MS while it stays idle.
+   */
+  idle?(partition: number, boundMs: number): void;
   /** Resolves when everything handed so far is analysed and its findings are queued: then it is acked. */
   barrier(): Promise<void>;
   /** How often absorbed messages are acknowledged. */
@@ -56,6 +62,12 @@ export interface PartitionState {
 }
 
 const WARN_EVERY_MS = 60_000;
+/**
+ * A caught-up partition whose pull has waited this long (wall clock) has nothing in flight: the
+ * collectors publish a partition's partial message every 25 ms, and the server delivers it at once.
+ */
+export const PARTITION_IDLE_MS = 2_000;
+const IDLE_CHECK_MS = 500;
 
 /**
  * The detector side of the flow bus: one durable pull consumer per owned partition
@@ -72,8 +84,8 @@ const WARN_EVERY_MS = 60_000;
  * message delivered again after it was handed to detection here (an ack that came too late) is
  * acknowledged and skipped, so no record counts twice in this process's windows.
  *
- * Every batch handed on carries a watermark (BusWatermark): detection's one clock goes no further
- * than the slowest owned partition still delivering, nor than the publishing collectors' uploads.
+ * Every batch handed on carries a watermark (BusWatermark): its partition's detection clock goes no
+ * further than the publishing collectors' uploads (detection keeps a clock per partition).
  */
 export class FlowSubscriber {
   readonly states = new Map<number, PartitionState>();
@@ -86,6 +98,9 @@ export class FlowSubscriber {
   private readonly iterators: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
   private ackTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Per owned partition: since when (wall clock) its pull waits for a message (0: it holds one). */
+  private readonly waitingSince = new Map<number, number>();
   private acking: Promise<void> | null = null;
   private stopped = false;
   private lastWarn = 0;
@@ -102,7 +117,7 @@ export class FlowSubscriber {
   ) {
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
-    this.watermark = new BusWatermark(opts.partitions);
+    this.watermark = new BusWatermark();
   }
 
   /** True once every owned partition has caught up. */
@@ -117,7 +132,6 @@ export class FlowSubscriber {
     for (const p of this.opts.partitions) {
       const s = await this.prepare(p);
       this.states.set(p, s);
-      this.watermark.setPending(p, s.behind);
     }
     for (const p of this.opts.partitions)
       this.loops.push(
@@ -127,6 +141,10 @@ export class FlowSubscriber {
       );
     this.ackTimer = setInterval(() => void this.ackAbsorbed(), this.opts.ackEveryMs ?? 200);
     this.ackTimer.unref();
+    if (this.opts.idle) {
+      this.idleTimer = setInterval(() => this.reportIdle(), IDLE_CHECK_MS);
+      this.idleTimer.unref();
+    }
     const replaying = [...this.states.values()].filter((s) => !s.caughtUp);
     this.logger?.log(
       `flow bus: reading ${this.states.size} partitions; ${replaying.length} replay ` +
@@ -138,6 +156,7 @@ export class FlowSubscriber {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.ackTimer) clearInterval(this.ackTimer);
+    if (this.idleTimer) clearInterval(this.idleTimer);
     for (const it of this.iterators) it.stop();
     await Promise.allSettled(this.loops);
     await this.ackAbsorbed();
@@ -227,21 +246,34 @@ export class FlowSubscriber {
     const consumer = await this.js.consumers.get(FLOW_STREAM, detectorConsumerName(p));
     const messages = await consumer.consume({ max_messages: 64 });
     this.iterators.push(messages);
-    this.watermark.waiting(p, true);
+    this.waitingSince.set(p, this.now());
     for await (const m of messages) {
+      this.waitingSince.set(p, 0);
       if (this.stopped) break;
-      this.watermark.waiting(p, false);
       const wait = this.opts.room();
       if (wait) await wait;
       this.handOn(p, s, m);
-      this.watermark.waiting(p, true);
+      this.waitingSince.set(p, this.now());
+    }
+  }
+
+  /**
+   * Partitions caught up whose pull has waited PARTITION_IDLE_MS: everything published for them
+   * long enough ago to be delivered was read, so their detection clock may follow the others'
+   * (FlowSubscriberOptions.idle).
+   */
+  private reportIdle(): void {
+    const now = this.now();
+    for (const [p, since] of this.waitingSince) {
+      const s = this.states.get(p);
+      if (since > 0 && now - since >= PARTITION_IDLE_MS && s?.caughtUp && s.behind === 0)
+        this.opts.idle?.(p, this.watermark.bound());
     }
   }
 
   /** Decodes one message of partition p and hands its records to detection (or skips it), queueing its ack. */
   private handOn(p: number, s: PartitionState, m: JsMsg): void {
     s.behind = m.info.pending;
-    this.watermark.setPending(p, s.behind);
     // Caught up at the partition's end, or at the first message published after this start.
     const last = !s.caughtUp && (m.info.pending === 0 || m.info.timestampNanos / 1e6 >= this.startedAt);
     if (m.info.streamSequence <= s.lastSeq) {
@@ -265,14 +297,7 @@ export class FlowSubscriber {
     s.lastSeq = m.info.streamSequence;
     s.messages++;
     s.records += batch.length;
-    batch.watermarkMs = this.watermark.message(
-      p,
-      newestEventMs(batch),
-      s.behind,
-      flowOrigin(m.data),
-      batch.watermarkMs,
-      m.info.timestampNanos / 1e6,
-    );
+    batch.watermarkMs = this.watermark.message(flowOrigin(m.data), batch.watermarkMs, m.info.timestampNanos / 1e6);
     try {
       this.opts.handle(batch);
     } catch (err) {

@@ -248,8 +248,21 @@ export class DetectionEngine {
   private suppression: SuppressionSet;
   private intel: ThreatIntel | undefined;
   private readonly wallClock: () => number;
-  /** Engine clock: newest event time seen or passed to advance(). */
+  /**
+   * Engine clock: newest event time seen or passed to advance(); while a flow-bus batch is
+   * processed, that batch's partition's clock (partClocks).
+   */
   private clock = 0;
+  /**
+   * Per flow-bus partition (grown on its first batch; empty when no batch came from the bus): its
+   * own event clock. A detector reads each owned partition at its own pace, and live the next
+   * message of a quiet partition may not be in the stream yet while a busy one's is: one clock for
+   * all of them, moved by the busy one, closed and slid the quiet one's VMs' windows before their
+   * records came (other evidence figures than one process gives). Each partition's records come in
+   * order, so with a clock per partition a VM's windows move exactly with its own partition's
+   * records, as they move with all records in one process.
+   */
+  private partClocks = new Float64Array(0);
   /** Engine-clock bucket at the start of the current batch (when its records "arrived"). */
   private arrivalBucket = 0;
   /** Wall clock when the last batch came in (0: none yet); see advanceIdle(). */
@@ -358,6 +371,11 @@ export class DetectionEngine {
     const futureLimit = wallNow + this.config.maxFutureSkewMs;
     const bucketMs = this.bucketMs;
     const { startMs, endMs, srcVm, dstVm } = batch;
+    const bp = batch.busPartition;
+    if (bp >= 0) {
+      if (bp >= this.partClocks.length) this.growPartClocks(bp + 1);
+      this.clock = this.partClocks[bp];
+    }
     let maxT = this.clock;
     this.arrivalBucket = Math.floor(this.clock / bucketMs);
     // What waited for the inputs goes on first, before anything newer of the same sides.
@@ -366,7 +384,6 @@ export class DetectionEngine {
     this.holdUntil = wm0;
     const pc = this.partCount;
     const pi = this.partIndex;
-    const bp = batch.busPartition;
     const bus = bp >= 0 ? this.busPartOfSlot : null;
     let sink = 0;
     for (let i = 0; i < n; i++) {
@@ -400,7 +417,8 @@ export class DetectionEngine {
     if (wm > 0 && wm < maxT) maxT = wm > this.clock ? wm : this.clock;
     const crossed = Math.floor(maxT / bucketMs) > Math.floor(this.clock / bucketMs);
     this.clock = maxT;
-    if (crossed) this.sweep();
+    if (bp >= 0) this.partClocks[bp] = maxT;
+    if (crossed) this.sweep(bp);
     if (this.eager.count > 0) this.eager.drain(this.store, this.lookEager);
   }
 
@@ -410,8 +428,30 @@ export class DetectionEngine {
    */
   advance(nowMs: number): void {
     if (nowMs > this.clock) this.clock = nowMs;
+    const pcs = this.partClocks;
+    for (let k = 0; k < pcs.length; k++) if (nowMs > pcs[k]) pcs[k] = nowMs;
     this.releaseHeld(nowMs);
-    this.sweep();
+    this.sweep(-1);
+    if (this.eager.count > 0) this.eager.drain(this.store, this.lookEager);
+  }
+
+  /**
+   * Flow-bus partition p has nothing more to deliver for now (its pull has waited a while with
+   * nothing pending): its clock catches up with the newest partition clock, no further than
+   * boundMs (the publishing collectors' uploads; 0: no bound), so its quiet sides close, slide and
+   * end as they would on one shared clock. Without it a partition whose VMs went quiet would keep
+   * their incidents open for as long as the process is busy with other partitions (advanceIdle
+   * waits for all input to stop).
+   */
+  partitionIdle(p: number, boundMs: number): void {
+    if (!(p >= 0 && p < this.partClocks.length)) return;
+    let t = this.newestPartClock();
+    if (boundMs > 0 && boundMs < t) t = boundMs;
+    const was = this.partClocks[p];
+    if (!(t > was)) return;
+    this.partClocks[p] = t;
+    if (Math.floor(t / this.bucketMs) === Math.floor(was / this.bucketMs)) return;
+    this.sweep(p);
     if (this.eager.count > 0) this.eager.drain(this.store, this.lookEager);
   }
 
@@ -848,15 +888,34 @@ export class DetectionEngine {
 
   // ---------------------------------------------------------------- window steps (cold)
 
-  private sweep(): void {
+  /**
+   * Closes, slides and evicts sides on the engine clock: with flow-bus partitions (partClocks),
+   * each side on its own partition's clock, and only partition `only`'s sides when it is not -1.
+   */
+  private sweep(only: number): void {
     const store = this.store;
-    const clock = this.clock;
-    const closedBefore = Math.floor((clock - this.config.allowedLatenessMs) / this.bucketMs);
-    const clockBucket = Math.floor(clock / this.bucketMs);
+    const lateness = this.config.allowedLatenessMs;
     const idleBuckets = Math.ceil(this.config.idleTimeoutMs / this.bucketMs);
     const tail = this.W + this.config.endQuietBuckets + 1;
+    const pcs = this.partClocks;
+    const busPart = pcs.length > 0 ? this.busPartOfSlot : null;
+    let clock = this.clock;
+    let closedBefore = Math.floor((clock - lateness) / this.bucketMs);
+    let clockBucket = Math.floor(clock / this.bucketMs);
     for (let tr = 0; tr < store.high; tr++) {
       if (store.role(tr) === 0) continue;
+      if (busPart !== null) {
+        const vm = store.vm(tr);
+        const part = vm >= 0 && vm < busPart.length ? busPart[vm] : -1;
+        if (only >= 0 && part !== only) continue;
+        // A side whose slot has no partition of ours (inventory changed) goes by the newest clock.
+        const c = part >= 0 && part < pcs.length ? pcs[part] : this.newestPartClock();
+        if (c !== clock) {
+          clock = c;
+          closedBefore = Math.floor((clock - lateness) / this.bucketMs);
+          clockBucket = Math.floor(clock / this.bucketMs);
+        }
+      }
       const cur = store.cur(tr);
       if (store.dirty(tr) && cur < closedBefore) this.evaluate(tr, cur, true);
       if (store.incidents(tr) === 0 || store.dirty(tr)) continue;
@@ -870,8 +929,27 @@ export class DetectionEngine {
     }
     // Evict after every side is evaluated: a side's rules read its VM's other side.
     for (let tr = 0; tr < store.high; tr++) {
-      if (store.role(tr) !== 0 && clockBucket - store.arrival(tr) >= idleBuckets) this.evict(tr);
+      if (store.role(tr) === 0) continue;
+      if (busPart !== null) {
+        const vm = store.vm(tr);
+        const part = vm >= 0 && vm < busPart.length ? busPart[vm] : -1;
+        if (only >= 0 && part !== only) continue;
+        clockBucket = Math.floor((part >= 0 && part < pcs.length ? pcs[part] : this.newestPartClock()) / this.bucketMs);
+      }
+      if (clockBucket - store.arrival(tr) >= idleBuckets) this.evict(tr);
     }
+  }
+
+  private newestPartClock(): number {
+    let t = this.clock;
+    for (let k = 0; k < this.partClocks.length; k++) if (this.partClocks[k] > t) t = this.partClocks[k];
+    return t;
+  }
+
+  private growPartClocks(n: number): void {
+    const next = new Float64Array(n);
+    next.set(this.partClocks);
+    this.partClocks = next;
   }
 
   /**

@@ -1,6 +1,19 @@
 import { FlowBatch } from '@sg/flows/flow-batch';
 import { EngineHarness, MIN, SYN, T0, ipAt, type TestFlow } from './testing/flow-factory';
 
+/** An ordinary HTTPS exchange of a VM (no rule fires on it). */
+const webFlow = (slot: number): TestFlow => ({
+  t: T0,
+  src: ipAt('10.1.0.10', slot),
+  dst: '198.18.0.1',
+  srcPort: 40002,
+  dstPort: 443,
+  packets: 10,
+  bytes: 5000,
+  flags: 0x1b,
+  srcVm: slot,
+});
+
 /**
  * Detection split across threads by VM slot: engines given partitions of the same records find,
  * together, exactly what one engine finds, and each finding comes from the engine keeping its VM.
@@ -37,17 +50,7 @@ describe('DetectionEngine partitions (detection on several threads)', () => {
         });
       }
       flows.push({ t, src: vm(2), dst: vm(5), srcPort: 42000 + k, dstPort: k + 1, flags: SYN, srcVm: 2, dstVm: 5 });
-      flows.push({
-        t,
-        src: vm(k % 6),
-        dst: '198.18.0.1',
-        srcPort: 40002,
-        dstPort: 443,
-        packets: 10,
-        bytes: 5000,
-        flags: 0x1b,
-        srcVm: k % 6,
-      });
+      flows.push({ ...webFlow(k % 6), t });
     }
     return flows;
   }
@@ -105,6 +108,17 @@ describe('DetectionEngine partitions (detection on several threads)', () => {
   describe('flow-bus partitions (detector processes)', () => {
     /** Bus partition of VM slots 0-5: the VM-to-VM scan 2 -> 5 crosses partitions. */
     const parts = Int16Array.from([0, 1, 1, 0, 1, 0]);
+    const vm = (slot: number) => ipAt('10.1.0.10', slot);
+    /** vm-0 probing the k-th outside address on telnet. */
+    const telnetProbe = (k: number, t: number): TestFlow => ({
+      t,
+      src: vm(0),
+      dst: ipAt('203.0.113.1', k),
+      srcPort: 41000 + k,
+      dstPort: 23,
+      flags: SYN,
+      srcVm: 0,
+    });
 
     /** The workload as the bus delivers it: each record in the partition of each of its VMs (once if shared). */
     function viaBus(owned: number[], counted = true): EngineHarness {
@@ -139,6 +153,96 @@ describe('DetectionEngine partitions (detection on several threads)', () => {
       expect(d0.summary()).toContain('vm-5 target port-scan/vertical');
       expect(d1.summary()).toContain('vm-2 source port-scan/vertical');
       expect(d0.summary()).not.toContain('vm-1 target brute-force/ssh');
+    });
+
+    it("a partition read minutes ahead of another moves only its own VMs' windows: the same findings and counts as in time order", () => {
+      // Ten minutes of attacks on both partitions (partition 1's with a pause); partition 0 delivered five minutes of event time
+      // ahead of partition 1 (a busier partition's messages, or one replaying behind the other).
+      const long: TestFlow[] = [];
+      for (let k = 0; k < 300; k++) {
+        const t = T0 + k * 2000;
+        long.push(telnetProbe(k, t));
+        // Partition 1's attacks pause for minutes 3-6 and resume: windows slide on in the silence.
+        if (k >= 90 && k < 210) continue;
+        const pk = 11 + ((k * 6) % 42);
+        long.push({
+          t,
+          src: '192.0.2.50',
+          dst: vm(1),
+          srcPort: 20000 + k,
+          dstPort: 22,
+          packets: pk,
+          bytes: pk * 150,
+          flags: 0x1b,
+          dstVm: 1,
+        });
+        long.push({
+          t,
+          src: vm(2),
+          dst: vm(5),
+          srcPort: 42000 + k,
+          dstPort: (k % 200) + 1,
+          flags: SYN,
+          srcVm: 2,
+          dstVm: 5,
+        });
+      }
+      const minute = (f: TestFlow) => Math.floor((f.t - T0) / MIN);
+      const inTime = new EngineHarness();
+      inTime.engine.setBusPartitions(parts);
+      const ahead = new EngineHarness();
+      ahead.engine.setBusPartitions(parts);
+      const deliver = (h: EngineHarness, p: number, m: number) => {
+        for (const f of long) {
+          if (minute(f) !== m) continue;
+          const ps = new Set([f.srcVm, f.dstVm].filter((x): x is number => x !== undefined).map((x) => parts[x]));
+          if (ps.has(p)) h.fromBusPartition(p).add(f);
+        }
+      };
+      for (let m = 0; m < 10; m++) for (const p of [0, 1]) deliver(inTime, p, m);
+      for (let m = 0; m < 5; m++) deliver(ahead, 0, m);
+      for (let m = 0; m < 10; m++) {
+        deliver(ahead, 1, m);
+        deliver(ahead, 0, m + 5);
+      }
+      inTime.finish(T0 + 30 * MIN);
+      ahead.finish(T0 + 30 * MIN);
+      expect(finals(inTime)).toHaveLength(5);
+      // Every update (id, status, figures) once: the same in both orders (an update may repeat).
+      const updates = (h: EngineHarness) =>
+        [
+          ...new Set(
+            h.findings.map((f) => `${f.id} ${f.vmId} ${f.role} ${f.kind} ${f.status} flows=${f.counts.flows}`),
+          ),
+        ].sort();
+      expect(updates(ahead)).toEqual(updates(inTime));
+      expect(finals(ahead)).toEqual(finals(inTime));
+      expect(ahead.engine.stats().lateDropped).toBe(0);
+    });
+
+    it('an idle partition catches its clock up with the others (no further than the bound): its quiet incidents end', () => {
+      const h = new EngineHarness();
+      h.engine.setBusPartitions(parts);
+      // A scan from vm-0 (partition 0) for 3 minutes; vm-1 (partition 1) talks for 30.
+      for (let k = 0; k < 900; k++) {
+        const t = T0 + k * 2000;
+        if (k < 90) h.fromBusPartition(0).add(telnetProbe(k, t));
+        h.fromBusPartition(1).add({ ...webFlow(1), t });
+      }
+      h.flush();
+      const vm0 = () => h.findings.filter((f) => f.vmId === 'vm-0').map((f) => f.status);
+      expect(vm0()).toContain('active');
+      // Partition 0's clock stayed with its last record: its incident is still open.
+      expect(vm0()).not.toContain('ended');
+      // The collectors' uploads are only 1 minute past partition 0's last record: not far enough.
+      h.engine.partitionIdle(0, T0 + 4 * MIN);
+      h.flush();
+      expect(vm0()).not.toContain('ended');
+      h.engine.partitionIdle(0, 0);
+      h.flush();
+      expect(vm0()).toContain('ended');
+      // A partition that never had a batch, or is unknown, is ignored.
+      expect(() => h.engine.partitionIdle(7, 0)).not.toThrow();
     });
 
     it('without the partitions a VM-to-VM record delivered through both partitions would count twice', () => {

@@ -83,8 +83,12 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     const engineFigures: [string, string, keyof DetectionEngineStats][] = [
       ['records_total', 'Records fed to detection', 'records'],
       ['late_dropped_total', 'Records older than the lateness bound, dropped', 'lateDropped'],
-      ['late_accepted_total', 'Records behind their VM side\'s minute but within the lateness bound', 'lateAccepted'],
-      ['held_for_inputs_total', 'Record ends held until every upload or bus partition reached their minute', 'heldForInputs'],
+      ['late_accepted_total', "Records behind their VM side's minute but within the lateness bound", 'lateAccepted'],
+      [
+        'held_for_inputs_total',
+        'Record ends held until every upload or bus partition reached their minute',
+        'heldForInputs',
+      ],
       ['hold_forced_total', 'Times the hold for slower inputs was full and let everything go on', 'holdForced'],
       ['findings_emitted_total', 'Finding updates emitted', 'findingsEmitted'],
       ['findings_suppressed_total', 'Findings matched by an approved exception', 'findingsSuppressed'],
@@ -167,6 +171,11 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
   consume(batch: FlowBatch): void {
     this.syncDirectory();
     for (const t of this.threads) t.consume(batch);
+  }
+
+  /** A flow-bus partition has nothing to deliver for now: its detection clock catches up (DetectionEngine.partitionIdle). */
+  partitionIdle(partition: number, boundMs: number): void {
+    for (const t of this.threads) t.partitionIdle(partition, boundMs);
   }
 
   room(): Promise<void> | undefined {

@@ -48,6 +48,8 @@ export type ToDetection =
   | { t: 'rules'; rules: SuppressionRule[] }
   | { t: 'intel'; id: number; sources: ThreatListSource[] }
   | { t: 'advance'; id: number; nowMs: number }
+  /** A flow-bus partition with nothing to deliver (DetectionEngine.partitionIdle). */
+  | { t: 'idle'; partition: number; boundMs: number }
   | { t: 'recheck'; id: number; vmSlot: number; role: FindingRole; kind: FindingKind; windowMs: number; nowMs: number }
   | { t: 'stats'; id: number }
   /** Answered once everything sent before it was handled and its findings sent. */

@@ -199,6 +199,11 @@ export class DetectionThread implements FlowConsumer {
     return (await this.request({ t: 'intel', id: 0, sources })) as ThreatListStats[];
   }
 
+  /** Flow-bus partition p has nothing to deliver for now (DetectionEngine.partitionIdle); after the batches before it. */
+  partitionIdle(partition: number, boundMs: number): void {
+    this.post({ t: 'idle', partition, boundMs });
+  }
+
   async advance(nowMs: number): Promise<void> {
     await this.request({ t: 'advance', id: 0, nowMs });
   }

@@ -86,6 +86,9 @@ function handle(m: ToDetection): void {
       sendFindings();
       send({ t: 'reply', id: m.id });
       return;
+    case 'idle':
+      engine.partitionIdle(m.partition, m.boundMs);
+      return;
     case 'recheck':
       send({ t: 'reply', id: m.id, value: engine.recheck(m.vmSlot, m.role, m.kind, m.windowMs, m.nowMs) });
       return;

@@ -133,6 +133,7 @@ export class FlowBusSubscriberService implements OnApplicationBootstrap, BeforeA
             this.detection.consume(batch);
           },
           room: () => this.detection.room(),
+          idle: (p, boundMs) => this.detection.partitionIdle(p, boundMs),
           barrier: () => this.absorbed(),
           logger: this.logger,
         });
