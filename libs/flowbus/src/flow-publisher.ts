@@ -71,10 +71,15 @@ export class FlowPublisher implements FlowConsumer {
     private readonly sink: FlowPublishSink,
     options: FlowPublisherOptions,
   ) {
-    const soft = options.softPending ?? 512;
+    // Each message costs the same whatever its size (a publish, its ack, a socket write): at 500k
+    // records/s over 64 partitions a partition gathers ~200 records in 25 ms. Up to 1,024 records
+    // or 100 ms cut the collector's CPU per record by ~10% (bench:ingest's JetStream edge); 100 ms
+    // is little beside the seconds an exporter holds a flow. The caps in messages keep ~130k
+    // records in flight, as 512 messages of 256 did.
+    const soft = options.softPending ?? 128;
     this.opts = {
-      messageRecords: 256,
-      flushMs: 25,
+      messageRecords: 1024,
+      flushMs: 100,
       softPending: soft,
       hardPending: soft * 4,
       attempts: 5,

@@ -64,7 +64,7 @@ export interface PartitionState {
 const WARN_EVERY_MS = 60_000;
 /**
  * A caught-up partition whose pull has waited this long (wall clock) has nothing in flight: the
- * collectors publish a partition's partial message every 25 ms, and the server delivers it at once.
+ * collectors publish a partition's partial message every 100 ms, and the server delivers it at once.
  */
 export const PARTITION_IDLE_MS = 2_000;
 const IDLE_CHECK_MS = 500;

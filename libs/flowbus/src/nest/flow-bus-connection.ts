@@ -59,6 +59,9 @@ export class FlowBusConnection implements OnApplicationShutdown {
       maxReconnectAttempts: -1,
       // A server not up yet is waited for (publishes queue up to the publisher's caps meanwhile).
       waitOnFirstConnect: true,
+      // The client otherwise makes two Errors (stack traces) per publish and ack, to say where a
+      // time-out began: ~10% of a collector's CPU per record (bench/ingest.bench.ts, JetStream edge).
+      noAsyncTraces: true,
     });
     void (async () => {
       for await (const s of nc.status())
