@@ -35,6 +35,11 @@ export const HEADER_BYTES_V1 = 8;
 export const RECORD_BYTES = 4 * 8 + 2 * 16 + 4 + 2 * 2 + 5;
 /** The most records one message may carry (a bigger count is refused as malformed). */
 export const MAX_MESSAGE_RECORDS = 65_536;
+/**
+ * The least a detector's pull of one partition asks for (pullBytes in flow-subscriber.ts): a
+ * message larger than this would never be delivered, so FlowPublisher makes none.
+ */
+export const MIN_PULL_BYTES = 256 * 1024;
 
 if (endianness() !== 'LE') throw new Error('the flow bus codec needs a little-endian host');
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { FlowBatch } from '@sg/flows/flow-batch';
 import type { FlowConsumer } from '@sg/flows/attribution/flow-pipeline';
-import { encodeFlows } from './flow-codec';
+import { encodeFlows, HEADER_BYTES, MIN_PULL_BYTES, RECORD_BYTES } from './flow-codec';
 import { flowSubject } from './partitioner';
 
 /** Where encoded messages go (JetStream publish, with the message id for the server's de-duplication). */
@@ -87,6 +87,10 @@ export class FlowPublisher implements FlowConsumer {
       watermark: () => 0,
       ...options,
     };
+    // A detector pulls at least MIN_PULL_BYTES at a time: a larger message would never reach it.
+    const most = Math.floor((MIN_PULL_BYTES - HEADER_BYTES) / RECORD_BYTES);
+    if (!(this.opts.messageRecords >= 1 && this.opts.messageRecords <= most))
+      throw new Error(`messageRecords: ${this.opts.messageRecords} is not 1 to ${most}`);
     for (let p = 0; p < options.partitions; p++)
       this.builders.push(new FlowBatch(this.opts.messageRecords, (b) => this.send(p, b)));
   }

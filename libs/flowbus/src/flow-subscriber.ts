@@ -8,7 +8,7 @@ import {
 } from '@nats-io/jetstream';
 import { FlowBatch } from '@sg/flows/flow-batch';
 import { BusWatermark } from './bus-watermark';
-import { decodeFlows, flowOrigin, MalformedFlowMessage, MAX_MESSAGE_RECORDS } from './flow-codec';
+import { decodeFlows, flowOrigin, MalformedFlowMessage, MAX_MESSAGE_RECORDS, MIN_PULL_BYTES } from './flow-codec';
 import { detectorConsumerName, FLOW_STREAM, FLOW_SUBJECT_PREFIX } from './nats-stream';
 import { flowSubject } from './partitioner';
 
@@ -68,6 +68,19 @@ const WARN_EVERY_MS = 60_000;
  */
 export const PARTITION_IDLE_MS = 2_000;
 const IDLE_CHECK_MS = 500;
+/** Bytes all of a detector's partitions may have pulled and not yet handed on. */
+const PULL_BUDGET_BYTES = 32 * 1024 * 1024;
+
+/**
+ * What one partition's pull asks for, in bytes: a share of PULL_BUDGET_BYTES, 256 KB to 4 MB (a
+ * message of 1,024 records is ~79 KB). In bytes, not messages: nats-server cuts off a client with
+ * more than 64 MB on its way to it (a "slow consumer"), and the messages it drops come again only
+ * after the ack wait (5 min). With 64 partitions x 64 messages of 1,024 records a detector that
+ * replayed hit that and stalled; a message-count limit cannot know how large messages are.
+ */
+export function pullBytes(partitions: number): number {
+  return Math.max(MIN_PULL_BYTES, Math.min(4 * 1024 * 1024, Math.floor(PULL_BUDGET_BYTES / Math.max(1, partitions))));
+}
 
 /**
  * The detector side of the flow bus: one durable pull consumer per owned partition
@@ -244,7 +257,7 @@ export class FlowSubscriber {
   private async run(p: number): Promise<void> {
     const s = this.states.get(p)!;
     const consumer = await this.js.consumers.get(FLOW_STREAM, detectorConsumerName(p));
-    const messages = await consumer.consume({ max_messages: 64 });
+    const messages = await consumer.consume({ max_bytes: pullBytes(this.opts.partitions.length) });
     this.iterators.push(messages);
     this.waitingSince.set(p, this.now());
     for await (const m of messages) {
