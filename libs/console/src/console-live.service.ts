@@ -23,7 +23,8 @@ export class ConsoleLive implements OnApplicationShutdown {
   subscribe(fn: (stamp: string) => void): () => void {
     this.listeners.add(fn);
     this.timer ??= setInterval(() => void this.poll().catch(() => undefined), POLL_MS);
-    void this.stamp()
+    void this.board
+      .openCasesStamp()
       .then((stamp) => {
         this.last ||= stamp;
         if (this.listeners.has(fn)) fn(stamp);
@@ -39,12 +40,8 @@ export class ConsoleLive implements OnApplicationShutdown {
     };
   }
 
-  private stamp(): Promise<string> {
-    return this.board.openCasesStamp();
-  }
-
   private async poll(): Promise<void> {
-    const stamp = await this.stamp();
+    const stamp = await this.board.openCasesStamp();
     if (this.last && stamp !== this.last) for (const fn of this.listeners) fn(stamp);
     this.last = stamp;
   }

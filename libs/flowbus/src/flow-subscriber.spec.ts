@@ -4,8 +4,8 @@ import { pullBytes } from './flow-subscriber';
 
 /** nats-server cuts off a client with more than 64 MB on its way to it (max_pending). */
 const SERVER_MAX_PENDING = 64 * 1024 * 1024;
-/** A message of the publisher's largest default size: 1,024 records of 77 bytes and the header. */
-const LARGEST_MESSAGE = 1024 * 77 + 24;
+/** A message of the publisher's default (largest usual) size: 1,024 records and the header. */
+const LARGEST_MESSAGE = 1024 * RECORD_BYTES + HEADER_BYTES;
 
 describe('pullBytes: what each partition pull asks for', () => {
   it.each([1, 3, 22, 64, 256, 4096])(

@@ -59,6 +59,8 @@ export interface PartitionState {
   messages: number;
   records: number;
   malformed: number;
+  /** Since when (wall clock) its pull waits for a message; 0 while it holds one (reportIdle). */
+  waitingSince: number;
 }
 
 const WARN_EVERY_MS = 60_000;
@@ -112,8 +114,6 @@ export class FlowSubscriber {
   private readonly loops: Promise<void>[] = [];
   private ackTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
-  /** Per owned partition: since when (wall clock) its pull waits for a message (0: it holds one). */
-  private readonly waitingSince = new Map<number, number>();
   private acking: Promise<void> | null = null;
   private stopped = false;
   private lastWarn = 0;
@@ -251,6 +251,7 @@ export class FlowSubscriber {
       messages: 0,
       records: 0,
       malformed: 0,
+      waitingSince: 0,
     };
   }
 
@@ -259,14 +260,14 @@ export class FlowSubscriber {
     const consumer = await this.js.consumers.get(FLOW_STREAM, detectorConsumerName(p));
     const messages = await consumer.consume({ max_bytes: pullBytes(this.opts.partitions.length) });
     this.iterators.push(messages);
-    this.waitingSince.set(p, this.now());
+    s.waitingSince = this.now();
     for await (const m of messages) {
-      this.waitingSince.set(p, 0);
+      s.waitingSince = 0;
       if (this.stopped) break;
       const wait = this.opts.room();
       if (wait) await wait;
       this.handOn(p, s, m);
-      this.waitingSince.set(p, this.now());
+      s.waitingSince = this.now();
     }
   }
 
@@ -277,11 +278,9 @@ export class FlowSubscriber {
    */
   private reportIdle(): void {
     const now = this.now();
-    for (const [p, since] of this.waitingSince) {
-      const s = this.states.get(p);
-      if (since > 0 && now - since >= PARTITION_IDLE_MS && s?.caughtUp && s.behind === 0)
-        this.opts.idle?.(p, this.watermark.bound());
-    }
+    for (const s of this.states.values())
+      if (s.waitingSince > 0 && now - s.waitingSince >= PARTITION_IDLE_MS && s.caughtUp && s.behind === 0)
+        this.opts.idle?.(s.partition, this.watermark.bound());
   }
 
   /** Decodes one message of partition p and hands its records to detection (or skips it), queueing its ack. */

@@ -2,7 +2,7 @@ import { BruteForceDetector, BruteForceState } from './brute-force.detector';
 import { DEFAULT_DETECTION_CONFIG } from './detection-config';
 import type { Detection } from './detection';
 import type { Finding } from './finding';
-import { EngineHarness, MIN, SYN, T0, ipAt } from './testing/flow-factory';
+import { EngineHarness, MIN, SYN, T0, ipAt, webFlow } from './testing/flow-factory';
 
 const VM = '10.1.0.5';
 const S = 1000;
@@ -23,17 +23,7 @@ function scan(h: EngineHarness, t: number, from: number, to: number): void {
 
 /** An ordinary established flow of the VM (closes its source side's bucket when newer). */
 function chatter(h: EngineHarness, t: number): void {
-  h.add({
-    t,
-    src: VM,
-    dst: '198.18.0.1',
-    srcPort: 40002,
-    dstPort: 443,
-    packets: 10,
-    bytes: 5000,
-    flags: 0x1b,
-    srcVm: 0,
-  });
+  h.add(webFlow(t, VM, 0));
 }
 
 /** SSH sessions from one attacker to the VM, sizes spread over 11-47 packets (not alike). */

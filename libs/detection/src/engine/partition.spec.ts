@@ -1,18 +1,5 @@
 import { FlowBatch } from '@sg/flows/flow-batch';
-import { EngineHarness, MIN, SYN, T0, ipAt, type TestFlow } from './testing/flow-factory';
-
-/** An ordinary HTTPS exchange of a VM (no rule fires on it). */
-const webFlow = (slot: number): TestFlow => ({
-  t: T0,
-  src: ipAt('10.1.0.10', slot),
-  dst: '198.18.0.1',
-  srcPort: 40002,
-  dstPort: 443,
-  packets: 10,
-  bytes: 5000,
-  flags: 0x1b,
-  srcVm: slot,
-});
+import { EngineHarness, MIN, SYN, T0, ipAt, webFlow, type TestFlow } from './testing/flow-factory';
 
 /**
  * Detection split across threads by VM slot: engines given partitions of the same records find,
@@ -50,7 +37,7 @@ describe('DetectionEngine partitions (detection on several threads)', () => {
         });
       }
       flows.push({ t, src: vm(2), dst: vm(5), srcPort: 42000 + k, dstPort: k + 1, flags: SYN, srcVm: 2, dstVm: 5 });
-      flows.push({ ...webFlow(k % 6), t });
+      flows.push(webFlow(t, vm(k % 6), k % 6));
     }
     return flows;
   }
@@ -227,7 +214,7 @@ describe('DetectionEngine partitions (detection on several threads)', () => {
       for (let k = 0; k < 900; k++) {
         const t = T0 + k * 2000;
         if (k < 90) h.fromBusPartition(0).add(telnetProbe(k, t));
-        h.fromBusPartition(1).add({ ...webFlow(1), t });
+        h.fromBusPartition(1).add(webFlow(t, vm(1), 1));
       }
       h.flush();
       const vm0 = () => h.findings.filter((f) => f.vmId === 'vm-0').map((f) => f.status);

@@ -83,12 +83,8 @@ export class DetectionService implements FlowConsumer, OnModuleInit, OnApplicati
     const engineFigures: [string, string, keyof DetectionEngineStats][] = [
       ['records_total', 'Records fed to detection', 'records'],
       ['late_dropped_total', 'Records older than the lateness bound, dropped', 'lateDropped'],
-      ['late_accepted_total', "Records behind their VM side's minute but within the lateness bound", 'lateAccepted'],
-      [
-        'held_for_inputs_total',
-        'Record ends held until every upload or bus partition reached their minute',
-        'heldForInputs',
-      ],
+      ['late_accepted_total', 'Records behind their VM side\'s minute but within the lateness bound', 'lateAccepted'],
+      ['held_for_inputs_total', 'Record ends held until every upload or bus partition reached their minute', 'heldForInputs'],
       ['hold_forced_total', 'Times the hold for slower inputs was full and let everything go on', 'holdForced'],
       ['findings_emitted_total', 'Finding updates emitted', 'findingsEmitted'],
       ['findings_suppressed_total', 'Findings matched by an approved exception', 'findingsSuppressed'],

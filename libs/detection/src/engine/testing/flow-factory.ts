@@ -116,6 +116,11 @@ export class EngineHarness {
   }
 }
 
+/** An ordinary established HTTPS exchange of a VM with an outside server: no rule fires on it. */
+export function webFlow(t: number, src: string, srcVm: number): TestFlow {
+  return { t, src, dst: '198.18.0.1', srcPort: 40002, dstPort: 443, packets: 10, bytes: 5000, flags: 0x1b, srcVm };
+}
+
 /** Dotted IPv4 from a base and an offset (test peers). */
 export function ipAt(base: string, n: number): string {
   const a = parseAddress(base);
