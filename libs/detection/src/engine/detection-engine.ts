@@ -897,19 +897,23 @@ export class DetectionEngine {
     const lateness = this.config.allowedLatenessMs;
     const idleBuckets = Math.ceil(this.config.idleTimeoutMs / this.bucketMs);
     const tail = this.W + this.config.endQuietBuckets + 1;
+    // Without bus partitions every side goes by the engine clock, and the loops ask nothing per side.
+    const byPart = this.partClocks.length > 0;
     // A side whose slot has no partition of ours (inventory changed) goes by the newest clock.
-    const newest = this.partClocks.length > 0 ? this.newestPartClock() : this.clock;
-    let clock = NaN;
-    let closedBefore = 0;
-    let clockBucket = 0;
+    const newest = byPart ? this.newestPartClock() : this.clock;
+    let clock = this.clock;
+    let closedBefore = Math.floor((clock - lateness) / this.bucketMs);
+    let clockBucket = Math.floor(clock / this.bucketMs);
     for (let tr = 0; tr < store.high; tr++) {
       if (store.role(tr) === 0) continue;
-      const c = this.sideClock(tr, only, newest);
-      if (Number.isNaN(c)) continue;
-      if (c !== clock) {
-        clock = c;
-        closedBefore = Math.floor((clock - lateness) / this.bucketMs);
-        clockBucket = Math.floor(clock / this.bucketMs);
+      if (byPart) {
+        const c = this.sideClock(tr, only, newest);
+        if (Number.isNaN(c)) continue;
+        if (c !== clock) {
+          clock = c;
+          closedBefore = Math.floor((clock - lateness) / this.bucketMs);
+          clockBucket = Math.floor(clock / this.bucketMs);
+        }
       }
       const cur = store.cur(tr);
       if (store.dirty(tr) && cur < closedBefore) this.evaluate(tr, cur, true);
@@ -925,18 +929,17 @@ export class DetectionEngine {
     // Evict after every side is evaluated: a side's rules read its VM's other side.
     for (let tr = 0; tr < store.high; tr++) {
       if (store.role(tr) === 0) continue;
-      const c = this.sideClock(tr, only, newest);
+      const c = byPart ? this.sideClock(tr, only, newest) : this.clock;
       if (!Number.isNaN(c) && Math.floor(c / this.bucketMs) - store.arrival(tr) >= idleBuckets) this.evict(tr);
     }
   }
 
   /**
-   * The clock side `tr` goes by: the engine clock, or with flow-bus partitions its partition's
-   * (`newest` for a slot in none of ours); NaN when `only` is not -1 and the side is elsewhere.
+   * The clock side `tr` goes by with flow-bus partitions: its partition's (`newest` for a slot in
+   * none of ours); NaN when `only` is not -1 and the side is elsewhere.
    */
   private sideClock(tr: number, only: number, newest: number): number {
     const pcs = this.partClocks;
-    if (pcs.length === 0) return this.clock;
     const vm = this.store.vm(tr);
     const bus = this.busPartOfSlot;
     const part = vm >= 0 && vm < bus.length ? bus[vm] : -1;
