@@ -40,6 +40,19 @@ describe('AddressIndex', () => {
     expect(idx.lookup(4, [parseIPv4('203.0.113.9')], 0, 0)).toBe(5);
   });
 
+  it('answers the edges of the /16s that hold VM addresses, and none outside them', () => {
+    // The /16 presence bitmap: bits 0 and 31 of a word, the next word, and the last /16.
+    const held = ['10.0.255.255', '10.31.0.0', '10.32.0.1', '255.255.255.255', '128.0.0.0'];
+    const b = new AddressIndexBuilder();
+    held.forEach((a, i) => b.addV4(i, parseIPv4(a), -Infinity, Infinity));
+    const idx = b.build();
+    held.forEach((a, i) => expect(idx.lookupV4(parseIPv4(a), 0)).toBe(i));
+    for (const a of ['10.1.0.0', '10.30.255.255', '10.33.0.1', '255.254.255.255', '127.255.255.255', '0.0.0.0'])
+      expect(idx.lookupV4(parseIPv4(a), 0)).toBe(-1);
+    // Within a held /16, an address that is not a key still misses through the table.
+    expect(idx.lookupV4(parseIPv4('10.0.255.254'), 0)).toBe(-1);
+  });
+
   it('stays correct with many colliding keys', () => {
     const b = new AddressIndexBuilder();
     for (let i = 0; i < 50_000; i++) b.addV4(i, (0x0a000000 + i * 256) >>> 0, -Infinity, Infinity);
