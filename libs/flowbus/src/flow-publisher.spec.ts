@@ -81,6 +81,38 @@ describe('FlowPublisher', () => {
     expect(sent.map((s) => s.records)).toEqual([10, 10]);
   });
 
+  it("keeps each partition's records in their order and whole, across messages and batches", () => {
+    const got = new Map<string, number[][]>();
+    const sink = (subject: string, payload: Uint8Array) => {
+      const into = new FlowBatch(1024);
+      const n = decodeFlows(payload, into);
+      const rows = Array.from({ length: n }, (_, i) => [into.endMs[i], into.srcAddr[i << 2], into.dstPort[i]]);
+      got.set(subject, [...(got.get(subject) ?? []), ...rows]);
+      return Promise.resolve();
+    };
+    const p = publisher(sink, { messageRecords: 3 });
+    const ends: [number, number][] = [];
+    for (let i = 0; i < 40; i++) ends.push([i % 4, i % 5 === 0 ? (i + 1) % 4 : -1]);
+    const expected = new Map<string, number[][]>();
+    for (const round of [0, 1]) {
+      const b = batchOf(ends);
+      for (let i = 0; i < b.length; i++) {
+        b.endMs[i] = round * 1000 + i;
+        b.srcAddr[i << 2] = 0x0a000000 + i;
+        b.dstPort[i] = 1000 + i;
+        const partsOf = new Set([parts[b.srcVm[i]], b.dstVm[i] >= 0 ? parts[b.dstVm[i]] : -1]);
+        for (const q of partsOf)
+          if (q >= 0) {
+            const subject = `sg.flows.${q}`;
+            expected.set(subject, [...(expected.get(subject) ?? []), [b.endMs[i], b.srcAddr[i << 2], b.dstPort[i]]]);
+          }
+      }
+      p.consume(b);
+    }
+    p.flush();
+    expect(new Map([...got].sort())).toEqual(new Map([...expected].sort()));
+  });
+
   it('asks uploads to wait past the soft cap, sheds and counts past the hard cap', async () => {
     const { sent, sink } = heldSink();
     const p = publisher(sink, {

@@ -57,6 +57,12 @@ export class FlowPublisher implements FlowConsumer {
   pending = 0;
 
   private readonly builders: FlowBatch[] = [];
+  /** consume()'s scratch: record indexes by partition, each record's partitions, where each partition's run starts. */
+  private order = new Int32Array(0);
+  private partA = new Int16Array(0);
+  private partB = new Int16Array(0);
+  private readonly starts: Int32Array;
+  private readonly fill: Int32Array;
   private readonly opts: Required<Omit<FlowPublisherOptions, 'logger'>> & Pick<FlowPublisherOptions, 'logger'>;
   private readonly idPrefix = randomBytes(6).toString('hex');
   /** This publisher in message headers (flow-codec.ts): never 0. */
@@ -91,6 +97,8 @@ export class FlowPublisher implements FlowConsumer {
     const most = Math.floor((MIN_PULL_BYTES - HEADER_BYTES) / RECORD_BYTES);
     if (!(this.opts.messageRecords >= 1 && this.opts.messageRecords <= most))
       throw new Error(`messageRecords: ${this.opts.messageRecords} is not 1 to ${most}`);
+    this.starts = new Int32Array(options.partitions + 1);
+    this.fill = new Int32Array(options.partitions);
     for (let p = 0; p < options.partitions; p++)
       this.builders.push(new FlowBatch(this.opts.messageRecords, (b) => this.send(p, b)));
   }
@@ -105,16 +113,44 @@ export class FlowPublisher implements FlowConsumer {
     const parts = this.opts.partitionOfSlot();
     const np = parts.length;
     const { srcVm, dstVm, direction } = batch;
-    const builders = this.builders;
-    for (let i = 0; i < batch.length; i++) {
-      if (direction[i] === 0) continue;
-      const s = srcVm[i];
-      const d = dstVm[i];
-      const ps = s >= 0 && s < np ? parts[s] : -1;
-      const pd = d >= 0 && d < np ? parts[d] : -1;
-      if (ps >= 0) builders[ps].copyFrom(batch, i);
-      if (pd >= 0 && pd !== ps) builders[pd].copyFrom(batch, i);
+    const n = batch.length;
+    const partitions = this.builders.length;
+    // A stable counting sort of the records by partition (a VM-to-VM record under both of its
+    // partitions), then each partition's records appended in one go: see appendGathered.
+    if (this.order.length < 2 * n) {
+      this.order = new Int32Array(2 * n);
+      this.partA = new Int16Array(n);
+      this.partB = new Int16Array(n);
     }
+    const { order, partA, partB } = this;
+    const at = this.starts;
+    at.fill(0);
+    for (let i = 0; i < n; i++) {
+      let ps = -1;
+      let pd = -1;
+      if (direction[i] !== 0) {
+        const s = srcVm[i];
+        const d = dstVm[i];
+        ps = s >= 0 && s < np ? parts[s] : -1;
+        pd = d >= 0 && d < np ? parts[d] : -1;
+        if (pd === ps) pd = -1;
+        if (ps >= 0) at[ps + 1]++;
+        if (pd >= 0) at[pd + 1]++;
+      }
+      partA[i] = ps;
+      partB[i] = pd;
+    }
+    for (let p = 0; p < partitions; p++) at[p + 1] += at[p];
+    const fill = this.fill;
+    fill.set(at.subarray(0, partitions));
+    for (let i = 0; i < n; i++) {
+      const ps = partA[i];
+      const pd = partB[i];
+      if (ps >= 0) order[fill[ps]++] = i;
+      if (pd >= 0) order[fill[pd]++] = i;
+    }
+    for (let p = 0; p < partitions; p++)
+      if (at[p + 1] > at[p]) this.builders[p].appendGathered(batch, order, at[p], at[p + 1]);
   }
 
   room(): Promise<void> | undefined {
