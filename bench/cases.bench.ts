@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     const batchSec = Number(process.hrtime.bigint() - t) / 1e9;
 
     // 1b. The other VMs through the "findings" queue, as detection publishes them: one job per
-    // finding, consumed by FindingsProcessor (64 at once, gathered into shared transactions).
+    // finding, consumed by FindingsProcessor (FINDINGS_CONCURRENCY at once, gathered into shared transactions).
     const single = all.filter((f) => Number(f.vmId.slice(3)) >= VMS / 2);
     const queues = app.get(QueueService);
     const queue = queues.queue(QueueName.FINDINGS);

@@ -4,8 +4,10 @@ import { OpenCaseService, type IngestSummary } from '../domain/open-case.service
 
 /** Findings that arrive within this many ms of each other share a transaction. */
 const WAIT_MS = 5;
-/** A batch never waits for more than this many findings. */
-const MAX = 250;
+/** A batch never waits for more than this many findings: OpenCaseService's transaction (500). */
+const MAX = 500;
+/** Jobs the findings processor runs at once: two batches, one gathering while the other commits. */
+export const FINDINGS_CONCURRENCY = 2 * MAX;
 
 /**
  * Gathers the findings that queue jobs hand in concurrently into one ingest call, so the commit
