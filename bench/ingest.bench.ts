@@ -17,6 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { PrefixSet } from '../libs/common/src/ip';
 import { AddressIndexBuilder, type AddressIndex } from '../libs/inventory/src/address-index';
 import { FlowPipeline } from '../libs/flows/src/attribution/flow-pipeline';
@@ -50,6 +51,13 @@ const SECONDS = benchSize(2, 0.2);
  * socket buffer (about 0.2 s of datagrams at 2M records/s) or detection's queue (~0.5 s).
  */
 const UDP_SECONDS = Number(process.env.UDP_SECONDS ?? benchSize(5, 0.5));
+/**
+ * Each child collector (the JetStream edge, the dgram floor, nfcapd) is first fed this long at the
+ * rate under test, unmeasured: a collector runs for days, so its CPU per record is the steady
+ * state's, not V8 compiling and sizing its heap in a fresh process (nfcapd, with no JIT, is warmed
+ * the same way so the two are measured alike). The in-process path is warm from the first part.
+ */
+const WARM_SECONDS = Number(process.env.UDP_WARM_SECONDS ?? benchSize(1, 0.2));
 let seed = 99;
 const pick = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
 /** One VM's address: 10.0.0.0 + slot, the same numbering as buildIndex (one draw, so always a VM). */
@@ -328,13 +336,10 @@ async function nfcapd(perSec: number, seconds: number): Promise<{ sent: number; 
     stdio: 'ignore',
   });
   await new Promise((r) => setTimeout(r, 500));
-  const warmSent = WARM_SECONDS > 0 ? (await sender(port, perSec, WARM_SECONDS)).records : 0;
-  await new Promise((r) => setTimeout(r, 300));
-  const cpu0 = processCpuMs(p.pid!);
-  const sent = await sender(port, perSec, seconds);
-  // Per record of the measured part (the warm-up's records are in the file's count, not in the CPU).
-  const cpuMs = ((processCpuMs(p.pid!) - cpu0) * (warmSent + sent.records)) / sent.records;
-  await new Promise((r) => setTimeout(r, 300));
+  const {
+    sent,
+    cpuMs: [cpuMs],
+  } = await warmAndMeasure(port, perSec, seconds, [p.pid!]);
   await new Promise<void>((resolve) => {
     p.once('exit', () => resolve());
     p.kill('SIGTERM');
@@ -342,16 +347,29 @@ async function nfcapd(perSec: number, seconds: number): Promise<{ sent: number; 
   const out = spawnSync('nfdump', ['-R', dir, '-I'], { encoding: 'utf8' }).stdout;
   rmSync(dir, { recursive: true, force: true });
   const m = /^Flows:\s*(\d+)/m.exec(out);
-  return { sent: warmSent + sent.records, got: m ? Number(m[1]) : 0, cpuMs };
+  return { sent, got: m ? Number(m[1]) : 0, cpuMs };
 }
 
 /**
- * Each child collector (the JetStream edge, the dgram floor, nfcapd) is first fed this long at the
- * rate under test, unmeasured: a collector runs for days, so its CPU per record is the steady
- * state's, not V8 compiling and sizing its heap in a fresh process (nfcapd, with no JIT, is warmed
- * the same way so the two are measured alike). The in-process path is warm from the first part.
+ * Feeds the collector on `port` WARM_SECONDS unmeasured, then `seconds` measured, and answers the
+ * records sent in all and the CPU of each of `pids` over the measured part and the 300 ms after it
+ * (the socket drains), scaled to all records sent: a collector's counts include the warm-up's, so
+ * this CPU over the records it received is the steady state's CPU per record.
  */
-const WARM_SECONDS = Number(process.env.UDP_WARM_SECONDS ?? benchSize(1, 0.2));
+async function warmAndMeasure(
+  port: number,
+  perSec: number,
+  seconds: number,
+  pids: number[],
+): Promise<{ sent: number; cpuMs: number[] }> {
+  const warm = WARM_SECONDS > 0 ? (await sender(port, perSec, WARM_SECONDS)).records : 0;
+  await new Promise((r) => setTimeout(r, 300));
+  const cpu0 = pids.map(processCpuMs);
+  const measured = (await sender(port, perSec, seconds)).records;
+  await new Promise((r) => setTimeout(r, 300));
+  const scale = (warm + measured) / measured;
+  return { sent: warm + measured, cpuMs: pids.map((pid, k) => (processCpuMs(pid) - cpu0[k]) * scale) };
+}
 
 /** A bench script run as a collector process of its own: prints {"port"} when it listens, its counts on SIGTERM. */
 async function childCollector<T>(
@@ -360,7 +378,7 @@ async function childCollector<T>(
   perSec: number,
   seconds: number,
   cpuOf: number[] = [],
-): Promise<{ sent: number; warmSent: number; cpuMs: number; othersCpuMs: number[]; counts: T }> {
+): Promise<{ sent: number; cpuMs: number; othersCpuMs: number[]; counts: T }> {
   const p = spawn(
     process.execPath,
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(__dirname, script), ...args],
@@ -368,32 +386,25 @@ async function childCollector<T>(
   );
   try {
     const lines: string[] = [];
-    let buf = '';
-    const next = new Promise<void>((resolve, reject) => {
-      p.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-          lines.push(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-        if (lines.length) resolve();
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: p.stdout }).on('line', (line) => {
+        lines.push(line);
+        resolve();
       });
       p.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
     });
-    await next;
     const { port } = JSON.parse(lines[0]) as { port: number };
-    const warmSent = WARM_SECONDS > 0 ? (await sender(port, perSec, WARM_SECONDS)).records : 0;
-    await new Promise((r) => setTimeout(r, 300));
-    const cpu0 = processCpuMs(p.pid!);
-    const others0 = cpuOf.map(processCpuMs);
-    const sent = await sender(port, perSec, seconds);
-    await new Promise((r) => setTimeout(r, 300));
-    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-    const cpuMs = processCpuMs(p.pid!) - cpu0;
+    const m = await warmAndMeasure(port, perSec, seconds, [p.pid!, ...cpuOf]);
+    // 'close': its last line (the counts) is read by then.
+    const exited = new Promise<void>((resolve) => p.once('close', () => resolve()));
     p.kill('SIGTERM');
     await exited;
-    const othersCpuMs = cpuOf.map((pid, k) => processCpuMs(pid) - others0[k]);
-    return { sent: sent.records, warmSent, cpuMs, othersCpuMs, counts: JSON.parse(lines[lines.length - 1]) as T };
+    return {
+      sent: m.sent,
+      cpuMs: m.cpuMs[0],
+      othersCpuMs: m.cpuMs.slice(1),
+      counts: JSON.parse(lines[lines.length - 1]) as T,
+    };
   } finally {
     if (p.exitCode === null) p.kill('SIGKILL');
   }
@@ -418,23 +429,18 @@ async function busCollector(
 }> {
   const nats = await startNatsServer();
   try {
-    const r = await childCollector<BusCollectorCounts>(
-      'bus-collector.ts',
-      [nats.url, String(VMS)],
-      perSec,
-      seconds,
-      [pidOfPort(nats.port)],
-    );
+    const r = await childCollector<BusCollectorCounts>('bus-collector.ts', [nats.url, String(VMS)], perSec, seconds, [
+      pidOfPort(nats.port),
+    ]);
     const c = r.counts;
     return {
-      sent: r.warmSent + r.sent,
+      sent: r.sent,
       got: c.got,
       unattributed: c.unattributed,
       published: c.published,
       shed: c.shed + c.lost,
-      // Per record of the measured part: the warm-up's records are in the counts, not in the CPU.
-      cpuMs: (r.cpuMs * (r.warmSent + r.sent)) / r.sent,
-      natsCpuMs: (r.othersCpuMs[0] * (r.warmSent + r.sent)) / r.sent,
+      cpuMs: r.cpuMs,
+      natsCpuMs: r.othersCpuMs[0],
     };
   } finally {
     await nats.destroy();
@@ -444,7 +450,7 @@ async function busCollector(
 /** Node's own floor: a dgram socket that only counts what it receives (bench/udp-floor.ts). */
 async function dgramFloor(perSec: number, seconds: number): Promise<{ sent: number; got: number; cpuMs: number }> {
   const r = await childCollector<{ got: number }>('udp-floor.ts', [], perSec, seconds);
-  return { sent: r.warmSent + r.sent, got: r.counts.got, cpuMs: (r.cpuMs * (r.warmSent + r.sent)) / r.sent };
+  return { sent: r.sent, got: r.counts.got, cpuMs: r.cpuMs };
 }
 
 /** The process listening on a TCP port of 127.0.0.1 (the nats-server helper keeps no pid). */
